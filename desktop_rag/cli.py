@@ -1,0 +1,315 @@
+"""Command line: ``desktop-rag`` opens the window; subcommands work headless.
+
+    desktop-rag [--data-dir DIR] index FOLDER [--collection NAME]
+    desktop-rag [--data-dir DIR] search "query" [-k N] [--collection NAME] [--json]
+    desktop-rag [--data-dir DIR] search --queries FILE --json
+    desktop-rag [--data-dir DIR] status [--json]
+    desktop-rag [--data-dir DIR] remove FOLDER | reembed | watch FOLDER | config [KEY [VALUE]]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import threading
+import time
+from dataclasses import asdict, fields
+from pathlib import Path
+
+from .core.config import Settings
+from .core.errors import UserError
+from .core.logs import setup_logging
+from .core.paths import AppPaths, resolve_paths
+from .core.types import Hit, Progress
+
+log = logging.getLogger(__name__)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports bad usage in one line, exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="desktop-rag", description="Private, on-device search and chat over your documents.")
+    parser.add_argument("--data-dir", help="where the library lives (default: the user data folder; env DESKTOP_RAG_DATA_DIR)")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    p = sub.add_parser("index", help="index a folder (only changes are re-indexed)")
+    p.add_argument("folder")
+    p.add_argument("--collection", default="default")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    p = sub.add_parser("search", help="search the library")
+    p.add_argument("query", nargs="?")
+    p.add_argument("--queries", help="file with one query per line (one JSON line out per query)")
+    p.add_argument("-k", type=int, default=None, help="number of results")
+    p.add_argument("--collection", action="append", default=[], help="limit to a collection (repeatable)")
+    p.add_argument("--folder", action="append", default=[], help="limit to a folder (repeatable)")
+    p.add_argument("--mode", choices=("hybrid", "keyword", "dense"), default="hybrid")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("status", help="collections, folders, counts and failed files")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("remove", help="forget an indexed folder (files on disk are untouched)")
+    p.add_argument("folder")
+
+    sub.add_parser("reembed", help="re-embed the library with the configured embedding model")
+
+    p = sub.add_parser("watch", help="index a folder, then re-index it whenever it changes (Ctrl-C stops)")
+    p.add_argument("folder")
+    p.add_argument("--collection", default="default")
+
+    p = sub.add_parser("config", help="show or change settings")
+    p.add_argument("key", nargs="?")
+    p.add_argument("value", nargs="?")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command is None:
+        from .ui.app import run_app
+
+        return run_app(args.data_dir)
+    paths = resolve_paths(args.data_dir).ensure()
+    log_file = setup_logging(paths.logs_dir)
+    try:
+        return _COMMANDS[args.command](args, paths)
+    except UserError as exc:
+        print(f"desktop-rag: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("desktop-rag: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # never a traceback on the terminal; the log has it
+        log.exception("command %s failed", args.command)
+        print(f"desktop-rag: error: {type(exc).__name__}: {exc} (details in {log_file})", file=sys.stderr)
+        return 1
+
+
+def _engine(paths: AppPaths):
+    from .core.engine import RagEngine
+
+    return RagEngine(paths)
+
+
+# -- commands ---------------------------------------------------------------------------------
+def _cmd_index(args, paths: AppPaths) -> int:
+    folder = Path(args.folder).expanduser()
+    if not folder.is_dir():
+        raise UserError(f"not a folder: {args.folder}")
+    engine = _engine(paths)
+    bar = _ProgressBar(enabled=not args.quiet)
+    try:
+        report = engine.index_folder(folder, args.collection, progress=bar.update)
+    finally:
+        bar.finish()
+        engine.close()
+    print(
+        f"{report.folder} -> collection '{report.collection}': {report.files_seen} files "
+        f"({report.files_indexed} indexed, {report.files_unchanged} unchanged, {report.files_moved} moved, "
+        f"{report.files_deleted} deleted), {report.chunks_added} chunks added ({report.chunks_embedded} embedded), "
+        f"{len(report.errors)} errors, {report.seconds:.1f} s"
+    )
+    for error in report.errors:
+        print(f"  error: {error.path}: {error.reason}")
+    for warning in report.warnings:
+        print(f"  warning: {warning.path}: {warning.reason}")
+    return 0
+
+
+def _hit_json(hit: Hit) -> dict:
+    return {
+        "path": hit.path,
+        "page": hit.page,
+        "score": round(hit.score, 6),
+        "dense_score": None if hit.dense_score is None else round(hit.dense_score, 6),
+        "keyword_score": None if hit.keyword_score is None else round(hit.keyword_score, 6),
+        "collection": hit.collection,
+        "heading_path": list(hit.heading_path),
+        "char_start": hit.char_start,
+        "char_end": hit.char_end,
+        "text": hit.text,
+    }
+
+
+def _cmd_search(args, paths: AppPaths) -> int:
+    if bool(args.query) == bool(args.queries):
+        raise UserError("give either a query or --queries FILE")
+    if args.k is not None and args.k <= 0:
+        raise UserError("-k must be positive")
+    if args.queries:
+        try:
+            queries = [q.strip() for q in Path(args.queries).read_text(encoding="utf-8").splitlines() if q.strip()]
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UserError(f"cannot read queries file {args.queries}: {exc}") from exc
+    else:
+        queries = [args.query]
+    engine = _engine(paths)
+    try:
+        for query in queries:
+            hits = engine.search(query, k=args.k, collections=args.collection, folders=args.folder, mode=args.mode)
+            if args.json:
+                print(json.dumps({"query": query, "hits": [_hit_json(h) for h in hits]}, ensure_ascii=False), flush=True)
+            else:
+                _print_hits(query, hits, many=len(queries) > 1)
+    finally:
+        engine.close()
+    return 0
+
+
+def _print_hits(query: str, hits: list[Hit], many: bool) -> None:
+    if many:
+        print(f"# {query}")
+    if not hits:
+        print("no results")
+    for rank, hit in enumerate(hits, 1):
+        where = hit.path + (f" (page {hit.page})" if hit.page else "")
+        print(f"{rank}. {where}  score {hit.score:.3f}")
+        print(f"   {hit.snippet}")
+
+
+def _cmd_status(args, paths: AppPaths) -> int:
+    engine = _engine(paths)
+    try:
+        info = engine.status()
+    finally:
+        engine.close()
+    if args.json:
+        print(json.dumps(info, ensure_ascii=False, indent=2))
+        return 0
+    model = info["embedding_model"]
+    print(f"library: {info['data_dir']}")
+    print(f"embedding model: {model['name']} ({model['configured']})")
+    if model["reembed_needed"]:
+        print(f"  ! stored vectors are from {model['stored']}: run 'desktop-rag reembed'")
+    if not info["folders"]:
+        print("no folders indexed yet: desktop-rag index FOLDER")
+    for c in info["collections"]:
+        print(f"collection '{c['name']}': {c['folders']} folders, {c['documents']} documents, {c['chunks']} chunks, {c['failed']} failed")
+    for f in info["folders"]:
+        watched = " (watched)" if f["watched"] else ""
+        print(f"  {f['path']}{watched}: {f['documents']} documents, {f['chunks']} chunks, {f['failed']} failed")
+        for e in f["errors"]:
+            print(f"    failed: {e['path']}: {e['reason']}")
+    return 0
+
+
+def _cmd_remove(args, paths: AppPaths) -> int:
+    engine = _engine(paths)
+    try:
+        removed = engine.remove_folder(args.folder)
+    finally:
+        engine.close()
+    print(f"removed {args.folder} ({removed} chunks); files on disk are untouched")
+    return 0
+
+
+def _cmd_reembed(args, paths: AppPaths) -> int:
+    engine = _engine(paths)
+    bar = _ProgressBar(enabled=True)
+    try:
+        count = engine.reembed(progress=bar.update)
+    finally:
+        bar.finish()
+        engine.close()
+    print(f"re-embedded {count} distinct chunks with {engine.embedder.name}")
+    return 0
+
+
+def _cmd_watch(args, paths: AppPaths) -> int:
+    engine = _engine(paths)
+    engine.on_background_report = lambda r: print(
+        f"re-indexed: {r.files_indexed} changed, {r.files_deleted} deleted, {r.files_moved} moved, {len(r.errors)} errors",
+        flush=True,
+    )
+    try:
+        report = engine.index_folder(args.folder, args.collection)
+        print(f"indexed {report.files_indexed} files; watching {args.folder} (Ctrl-C stops)", flush=True)
+        engine.watch(args.folder, args.collection)
+        threading.Event().wait()
+    finally:
+        engine.close()
+    return 0
+
+
+def _cmd_config(args, paths: AppPaths) -> int:
+    settings = Settings.load(paths.settings_file)
+    known = {f.name: f.type for f in fields(Settings)}
+    if args.key is None:
+        for key, value in asdict(settings).items():
+            print(f"{key} = {value}")
+        return 0
+    if args.key not in known:
+        raise UserError(f"unknown setting {args.key!r}; known: {', '.join(known)}")
+    if args.value is None:
+        print(getattr(settings, args.key))
+        return 0
+    current = getattr(settings, args.key)
+    try:
+        value = type(current)(args.value)
+    except ValueError as exc:
+        raise UserError(f"{args.key} needs a {type(current).__name__}: {exc}") from exc
+    setattr(settings, args.key, value)
+    settings.validate().save(paths.settings_file)
+    print(f"{args.key} = {value}")
+    return 0
+
+
+_COMMANDS = {
+    "index": _cmd_index,
+    "search": _cmd_search,
+    "status": _cmd_status,
+    "remove": _cmd_remove,
+    "reembed": _cmd_reembed,
+    "watch": _cmd_watch,
+    "config": _cmd_config,
+}
+
+
+class _ProgressBar:
+    """One line on stderr, redrawn in place on a terminal, every few seconds otherwise."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.tty = sys.stderr.isatty()
+        self._last = 0.0
+        self._drawn = False
+
+    def update(self, p: Progress) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if now - self._last < (0.1 if self.tty else 5.0) and p.phase == "indexing":
+            return
+        self._last = now
+        total = max(p.files_total, 1)
+        done = min(p.files_done, total)
+        filled = int(30 * done / total)
+        eta = f" ETA {p.eta_s:.0f}s" if p.eta_s is not None and p.phase == "indexing" else ""
+        name = Path(p.current_file).name[:40] if p.current_file else ""
+        line = (
+            f"{p.phase:9} [{'#' * filled}{'.' * (30 - filled)}] {done}/{p.files_total} files, "
+            f"{p.chunks_done} chunks, {p.chunks_per_s:.1f} chunks/s{eta} {name}"
+        )
+        if self.tty:
+            sys.stderr.write("\r\033[K" + line)
+        else:
+            sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+        self._drawn = True
+
+    def finish(self) -> None:
+        if self.enabled and self._drawn and self.tty:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

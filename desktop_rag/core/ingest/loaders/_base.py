@@ -1,0 +1,144 @@
+"""Data types, the extension registry and text normalisation shared by every loader.
+
+A loader turns one file into a :class:`LoadedDocument`: a list of :class:`PageText` whose text is
+plain text in which headings, and only headings, are Markdown heading lines (``# Title``,
+``## Sub``), with paragraphs separated by blank lines. The chunker relies on that contract to build
+heading paths the same way for every format.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_MAX_BYTES = 200 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class PageText:
+    """The text of one page (PDF) or of a whole document / chapter (everything else)."""
+
+    number: int | None  # 1-based page number for paginated formats (PDF); None otherwise
+    text: str
+
+
+@dataclass
+class LoadedDocument:
+    """What a loader extracted from one file."""
+
+    pages: list[PageText]
+    # User-facing notes about a file that was indexed anyway, e.g. pages without a text layer.
+    warnings: list[str] = field(default_factory=list)
+
+
+class LoadError(Exception):
+    """A file that cannot be indexed. ``str(exc)`` is a short user-facing reason, e.g. 'password required'."""
+
+
+Loader = Callable[[Path, int], LoadedDocument]
+"""A loader gets the path and the byte limit (for archive members) and may raise :class:`LoadError`."""
+
+_LOADERS: dict[str, Loader] = {}
+
+
+def register_loader(exts: Iterable[str], fn: Loader) -> None:
+    """Make ``fn`` the loader for each extension in ``exts`` (case-insensitive, leading dot optional)."""
+    if isinstance(exts, str):  # a bare ".txt" would otherwise be registered letter by letter
+        exts = [exts]
+    for ext in exts:
+        ext = ext.lower()
+        _LOADERS[ext if ext.startswith(".") else "." + ext] = fn
+
+
+def supported_extensions() -> frozenset[str]:
+    """Lower-case extensions with a leading dot, e.g. ``{".pdf", ".txt", ...}``."""
+    return frozenset(_LOADERS)
+
+
+def load_document(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> LoadedDocument:
+    """Extract the text of ``path``, choosing the loader by its (lower-cased) extension.
+
+    Raises :class:`LoadError` - and nothing else - for any file that cannot be indexed, whatever is
+    wrong with it: the caller records ``str(exc)`` next to the file and moves on.
+    """
+    path = Path(path)
+    loader = _LOADERS.get(path.suffix.lower())
+    if loader is None:
+        raise LoadError("unsupported file type")
+    try:
+        _check_size(path, max_bytes)
+        doc = loader(path, max_bytes)
+        return _finish(doc)
+    except LoadError:
+        raise
+    except PermissionError as exc:
+        raise LoadError("permission denied") from exc
+    except FileNotFoundError as exc:
+        raise LoadError("file not found") from exc
+    except IsADirectoryError as exc:
+        raise LoadError("is a folder, not a file") from exc
+    except OSError as exc:
+        raise LoadError(f"could not read file: {exc.strerror or exc}") from exc
+    except Exception as exc:  # noqa: BLE001 - malformed files raise anything; never crash indexing
+        raise LoadError(f"could not read file: {type(exc).__name__}: {short_message(exc)}") from exc
+
+
+def _check_size(path: Path, max_bytes: int) -> None:
+    size = os.stat(path).st_size
+    if size == 0:
+        raise LoadError("empty file")
+    if size > max_bytes:
+        raise LoadError(f"file too large ({size} bytes, limit {max_bytes})")
+
+
+def _finish(doc: LoadedDocument) -> LoadedDocument:
+    """Normalise every page (idempotent, so loaders may have done it already) and reject empty output."""
+    pages = [PageText(p.number, normalize_text(p.text)) for p in doc.pages]
+    if not any(p.text.strip() for p in pages):
+        raise LoadError("no text found")
+    return LoadedDocument(pages=pages, warnings=list(doc.warnings))
+
+
+def short_message(exc: BaseException, limit: int = 120) -> str:
+    """First line of ``str(exc)``, shortened, for one-line user-facing reasons."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# --- text normalisation -------------------------------------------------------------------------
+
+# Line separators that str.splitlines() honours; folding them into "\n" keeps offsets consistent.
+_NEWLINES_RE = re.compile(r"\r\n|[\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+# Control characters (tab and newline excepted) and stray BOMs carry no text.
+_CONTROLS_RE = re.compile(r"[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f\ufeff]")
+_TRAILING_SPACE_RE = re.compile(r"[^\S\n]+(?=\n|$)")
+_MANY_BLANK_LINES_RE = re.compile(r"\n{4,}")
+
+
+def normalize_text(text: str) -> str:
+    """Unicode NFC, "\\n" newlines, no control characters, no trailing spaces, at most 2 blank lines.
+
+    NFC matters for Korean: macOS and some PDFs produce decomposed Hangul jamo (NFD) that would
+    otherwise never match a query typed as composed syllables.
+    """
+    text = unicodedata.normalize("NFC", text)
+    text = _NEWLINES_RE.sub("\n", text)
+    text = _CONTROLS_RE.sub("", text)
+    text = _TRAILING_SPACE_RE.sub("", text)
+    text = _MANY_BLANK_LINES_RE.sub("\n\n\n", text)
+    return text.strip("\n")
+
+
+_HEADING_LIKE_RE = re.compile(r"^( {0,3})(#{1,6})(?=[ \t]|$)", re.MULTILINE)
+
+
+def escape_heading_markers(text: str) -> str:
+    """Backslash-escape lines that would read as Markdown headings (``# comment`` in code or PDFs).
+
+    Only real headings may start with '#': the chunker builds heading paths from such lines.
+    """
+    return _HEADING_LIKE_RE.sub(r"\1\\\2", text)

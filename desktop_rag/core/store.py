@@ -1,0 +1,492 @@
+"""SQLite: the source of truth for collections, folders, documents, chunks,
+the full-text index and the embeddings (tagged with the model that made them).
+
+Each thread gets its own connection (WAL lets readers run beside the one writer).
+Every change to a document happens in one transaction, so a killed process
+leaves either the old or the new version of a document, never half of one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .keyword_text import ANALYZER_VERSION, FTS_TOKENIZER, analyze
+from .types import Chunk
+
+# Each entry upgrades the schema by one version (PRAGMA user_version).
+MIGRATIONS: list[str] = [
+    f"""
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE collections (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        created_at REAL NOT NULL
+    );
+    CREATE TABLE folders (
+        id INTEGER PRIMARY KEY,
+        collection_id INTEGER NOT NULL REFERENCES collections(id) ON DELETE CASCADE,
+        path TEXT NOT NULL,
+        watched INTEGER NOT NULL DEFAULT 0,
+        last_indexed_at REAL,
+        UNIQUE (collection_id, path)
+    );
+    CREATE TABLE documents (
+        id INTEGER PRIMARY KEY,
+        folder_id INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
+        path TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,
+        content_hash TEXT,
+        status TEXT NOT NULL CHECK (status IN ('indexed', 'error')),
+        error TEXT,
+        warnings TEXT,
+        page_count INTEGER,
+        indexed_at REAL NOT NULL,
+        UNIQUE (folder_id, path)
+    );
+    CREATE INDEX documents_hash ON documents(content_hash);
+    CREATE TABLE chunks (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: ids are vector labels
+        document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        ordinal INTEGER NOT NULL,
+        page INTEGER,
+        char_start INTEGER NOT NULL,
+        char_end INTEGER NOT NULL,
+        heading_path TEXT NOT NULL DEFAULT '',
+        text TEXT NOT NULL,
+        text_hash TEXT NOT NULL
+    );
+    CREATE INDEX chunks_document ON chunks(document_id);
+    CREATE INDEX chunks_hash ON chunks(text_hash);
+    CREATE TABLE embeddings (
+        text_hash TEXT NOT NULL,
+        model_id TEXT NOT NULL,
+        vector BLOB NOT NULL,
+        PRIMARY KEY (text_hash, model_id)
+    ) WITHOUT ROWID;
+    -- Contentless: the analysed text is not stored twice, rows are deleted by
+    -- re-analysing chunks.text (see ANALYZER_VERSION).
+    CREATE VIRTUAL TABLE chunks_fts USING fts5(body, content='', tokenize='{FTS_TOKENIZER}');
+    """,
+]
+
+HEADING_SEP = " \u203a "  # "a › b": stored form of a heading path
+
+
+@dataclass(frozen=True)
+class DocumentRow:
+    id: int
+    folder_id: int
+    path: str
+    size: int
+    mtime_ns: int
+    content_hash: str | None
+    status: str
+    error: str | None
+
+
+@dataclass(frozen=True)
+class FolderRow:
+    id: int
+    collection: str
+    path: str
+    watched: bool
+    last_indexed_at: float | None
+
+
+class Store:
+    """Access to the library database; safe to share between threads (one connection each)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._local = threading.local()
+        self._write_lock = threading.RLock()
+        with self.transaction() as db:
+            self._migrate(db)
+
+    # -- connections -------------------------------------------------------------------------
+    @property
+    def db(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            self._local.conn = conn
+        return conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; rolled back on any exception."""
+        with self._write_lock:
+            db = self.db
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    def _migrate(self, db: sqlite3.Connection) -> None:
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version > len(MIGRATIONS):
+            raise RuntimeError(f"library database {self.path} is from a newer desktop-rag (schema {version})")
+        for number in range(version, len(MIGRATIONS)):
+            # executescript() would COMMIT mid-transaction: run the statements one by one.
+            for statement in _split_sql(MIGRATIONS[number]):
+                db.execute(statement)
+            db.execute(f"PRAGMA user_version = {number + 1}")
+        stored = self._meta(db, "analyzer_version")
+        if stored is None:
+            self._set_meta(db, "analyzer_version", str(ANALYZER_VERSION))
+        elif int(stored) != ANALYZER_VERSION:
+            self._rebuild_fts(db)
+
+    def _rebuild_fts(self, db: sqlite3.Connection) -> None:
+        db.execute("INSERT INTO chunks_fts(chunks_fts) VALUES ('delete-all')")
+        rows = db.execute("SELECT id, text FROM chunks").fetchall()
+        db.executemany("INSERT INTO chunks_fts(rowid, body) VALUES (?, ?)", ((i, analyze(t)) for i, t in rows))
+        self._set_meta(db, "analyzer_version", str(ANALYZER_VERSION))
+
+    # -- meta --------------------------------------------------------------------------------
+    @staticmethod
+    def _meta(db: sqlite3.Connection, key: str) -> str | None:
+        row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    @staticmethod
+    def _set_meta(db: sqlite3.Connection, key: str, value: str) -> None:
+        db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+    def get_meta(self, key: str) -> str | None:
+        return self._meta(self.db, key)
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction() as db:
+            self._set_meta(db, key, value)
+
+    # -- collections and folders --------------------------------------------------------------
+    def ensure_folder(self, collection: str, folder: str) -> int:
+        """Id of ``folder`` in ``collection``, creating both as needed."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO collections(name, created_at) VALUES (?, ?)", (collection, time.time())
+            )
+            (cid,) = db.execute("SELECT id FROM collections WHERE name = ?", (collection,)).fetchone()
+            db.execute("INSERT OR IGNORE INTO folders(collection_id, path) VALUES (?, ?)", (cid, folder))
+            (fid,) = db.execute(
+                "SELECT id FROM folders WHERE collection_id = ? AND path = ?", (cid, folder)
+            ).fetchone()
+        return fid
+
+    def folders(self) -> list[FolderRow]:
+        rows = self.db.execute(
+            """SELECT f.id, c.name, f.path, f.watched, f.last_indexed_at
+               FROM folders f JOIN collections c ON c.id = f.collection_id ORDER BY c.name, f.path"""
+        ).fetchall()
+        return [FolderRow(r[0], r[1], r[2], bool(r[3]), r[4]) for r in rows]
+
+    def set_folder_watched(self, folder_id: int, watched: bool) -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE folders SET watched = ? WHERE id = ?", (int(watched), folder_id))
+
+    def mark_folder_indexed(self, folder_id: int) -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE folders SET last_indexed_at = ? WHERE id = ?", (time.time(), folder_id))
+
+    def remove_folder(self, folder_id: int) -> list[int]:
+        """Forget a folder and everything indexed from it; returns the removed chunk ids."""
+        with self.transaction() as db:
+            doc_ids = [r[0] for r in db.execute("SELECT id FROM documents WHERE folder_id = ?", (folder_id,))]
+            removed = self._delete_documents(db, doc_ids)
+            db.execute("DELETE FROM folders WHERE id = ?", (folder_id,))
+            db.execute("DELETE FROM collections WHERE id NOT IN (SELECT collection_id FROM folders)")
+        return removed
+
+    # -- documents ---------------------------------------------------------------------------
+    def documents_in_folder(self, folder_id: int) -> dict[str, DocumentRow]:
+        rows = self.db.execute(
+            """SELECT id, folder_id, path, size, mtime_ns, content_hash, status, error
+               FROM documents WHERE folder_id = ?""",
+            (folder_id,),
+        ).fetchall()
+        return {r[2]: DocumentRow(*r) for r in rows}
+
+    def replace_document(
+        self,
+        folder_id: int,
+        path: str,
+        size: int,
+        mtime_ns: int,
+        content_hash: str,
+        chunks: Sequence[Chunk],
+        chunk_hashes: Sequence[str],
+        page_count: int,
+        warnings: Sequence[str],
+        new_vectors: dict[str, np.ndarray],
+        model_id: str,
+    ) -> tuple[list[int], list[int]]:
+        """Store a freshly parsed document (replacing any older version) in one transaction.
+
+        ``new_vectors`` holds embeddings not yet in the database, keyed by chunk hash.
+        Returns (added chunk ids, removed chunk ids).
+        """
+        with self.transaction() as db:
+            old = db.execute("SELECT id FROM documents WHERE folder_id = ? AND path = ?", (folder_id, path)).fetchone()
+            removed = self._delete_documents(db, [old[0]]) if old else []
+            cur = db.execute(
+                """INSERT INTO documents(folder_id, path, size, mtime_ns, content_hash, status, error, warnings,
+                                         page_count, indexed_at)
+                   VALUES (?, ?, ?, ?, ?, 'indexed', NULL, ?, ?, ?)""",
+                (folder_id, path, size, mtime_ns, content_hash, json.dumps(list(warnings), ensure_ascii=False) if warnings else None,
+                 page_count, time.time()),
+            )
+            doc_id = cur.lastrowid
+            added: list[int] = []
+            for ordinal, (chunk, text_hash) in enumerate(zip(chunks, chunk_hashes, strict=True)):
+                cur = db.execute(
+                    """INSERT INTO chunks(document_id, ordinal, page, char_start, char_end, heading_path, text, text_hash)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+                    (doc_id, ordinal, chunk.page, chunk.char_start, chunk.char_end,
+                     HEADING_SEP.join(chunk.heading_path), chunk.text, text_hash),
+                )
+                added.append(cur.lastrowid)
+            db.executemany(
+                "INSERT INTO chunks_fts(rowid, body) VALUES (?, ?)",
+                ((cid, analyze(c.text)) for cid, c in zip(added, chunks, strict=True)),
+            )
+            db.executemany(
+                "INSERT OR IGNORE INTO embeddings(text_hash, model_id, vector) VALUES (?, ?, ?)",
+                ((h, model_id, np.asarray(v, dtype=np.float32).tobytes()) for h, v in new_vectors.items()),
+            )
+        return added, removed
+
+    def record_error(self, folder_id: int, path: str, size: int, mtime_ns: int, reason: str) -> list[int]:
+        """Remember that ``path`` could not be indexed (replacing any older version of it)."""
+        with self.transaction() as db:
+            old = db.execute("SELECT id FROM documents WHERE folder_id = ? AND path = ?", (folder_id, path)).fetchone()
+            removed = self._delete_documents(db, [old[0]]) if old else []
+            db.execute(
+                """INSERT INTO documents(folder_id, path, size, mtime_ns, status, error, indexed_at)
+                   VALUES (?, ?, ?, ?, 'error', ?, ?)""",
+                (folder_id, path, size, mtime_ns, reason, time.time()),
+            )
+        return removed
+
+    def update_document_stat(self, doc_id: int, path: str, size: int, mtime_ns: int) -> None:
+        """Same content under a new path or timestamp: no re-parsing, no re-embedding."""
+        with self.transaction() as db:
+            db.execute("UPDATE documents SET path = ?, size = ?, mtime_ns = ? WHERE id = ?", (path, size, mtime_ns, doc_id))
+
+    def delete_documents(self, doc_ids: Iterable[int]) -> list[int]:
+        with self.transaction() as db:
+            return self._delete_documents(db, list(doc_ids))
+
+    def _delete_documents(self, db: sqlite3.Connection, doc_ids: list[int]) -> list[int]:
+        removed: list[int] = []
+        for doc_id in doc_ids:
+            rows = db.execute("SELECT id, text FROM chunks WHERE document_id = ?", (doc_id,)).fetchall()
+            db.executemany(
+                "INSERT INTO chunks_fts(chunks_fts, rowid, body) VALUES ('delete', ?, ?)",
+                ((cid, analyze(text)) for cid, text in rows),
+            )
+            db.execute("DELETE FROM chunks WHERE document_id = ?", (doc_id,))
+            db.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
+            removed.extend(cid for cid, _ in rows)
+        return removed
+
+    def prune_embeddings(self) -> int:
+        """Drop vectors no chunk uses any more; returns how many."""
+        with self.transaction() as db:
+            cur = db.execute("DELETE FROM embeddings WHERE text_hash NOT IN (SELECT text_hash FROM chunks)")
+            return cur.rowcount
+
+    # -- embeddings --------------------------------------------------------------------------
+    def known_hashes(self, hashes: Iterable[str], model_id: str) -> set[str]:
+        """Which of ``hashes`` already have a vector from ``model_id``."""
+        unique = list(set(hashes))
+        found: set[str] = set()
+        for start in range(0, len(unique), 500):
+            part = unique[start : start + 500]
+            marks = ",".join("?" * len(part))
+            found.update(
+                r[0]
+                for r in self.db.execute(
+                    f"SELECT text_hash FROM embeddings WHERE model_id = ? AND text_hash IN ({marks})", (model_id, *part)
+                )
+            )
+        return found
+
+    def chunk_vectors(self, model_id: str, batch: int = 20000) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """All (chunk ids, vectors) for ``model_id``, in batches, for rebuilding the vector index."""
+        cur = self.db.execute(
+            """SELECT c.id, e.vector FROM chunks c JOIN embeddings e
+               ON e.text_hash = c.text_hash AND e.model_id = ? ORDER BY c.id""",
+            (model_id,),
+        )
+        while rows := cur.fetchmany(batch):
+            ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+            vecs = np.vstack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
+            yield ids, vecs
+
+    def vectors_for_chunks(self, chunk_ids: Sequence[int], model_id: str) -> tuple[np.ndarray, np.ndarray]:
+        ids: list[int] = []
+        vecs: list[np.ndarray] = []
+        for start in range(0, len(chunk_ids), 500):
+            part = list(chunk_ids[start : start + 500])
+            marks = ",".join("?" * len(part))
+            for cid, blob in self.db.execute(
+                f"""SELECT c.id, e.vector FROM chunks c JOIN embeddings e
+                    ON e.text_hash = c.text_hash AND e.model_id = ? WHERE c.id IN ({marks})""",
+                (model_id, *part),
+            ):
+                ids.append(cid)
+                vecs.append(np.frombuffer(blob, dtype=np.float32))
+        if not ids:
+            return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
+        return np.asarray(ids, dtype=np.int64), np.vstack(vecs)
+
+    def unique_chunk_texts(self) -> Iterator[tuple[str, str]]:
+        """(hash, text) of every distinct chunk, for re-embedding with another model."""
+        yield from self.db.execute("SELECT text_hash, MIN(text) FROM chunks GROUP BY text_hash")
+
+    def put_embeddings(self, vectors: dict[str, np.ndarray], model_id: str) -> None:
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO embeddings(text_hash, model_id, vector) VALUES (?, ?, ?)",
+                ((h, model_id, np.asarray(v, dtype=np.float32).tobytes()) for h, v in vectors.items()),
+            )
+
+    def drop_embeddings_except(self, model_id: str) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM embeddings WHERE model_id != ?", (model_id,))
+
+    def chunk_count(self) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+
+    def chunk_ids_with_vectors(self, model_id: str) -> set[int]:
+        """Ids of chunks whose text has a vector from ``model_id``: what the vector index must hold."""
+        return {
+            r[0]
+            for r in self.db.execute(
+                "SELECT c.id FROM chunks c JOIN embeddings e ON e.text_hash = c.text_hash AND e.model_id = ?", (model_id,)
+            )
+        }
+
+    # -- search support ----------------------------------------------------------------------
+    def keyword_search(self, match: str, limit: int, chunk_filter_sql: str = "", params: Sequence = ()) -> list[tuple[int, float]]:
+        """(chunk id, BM25 score; higher is better) for an FTS5 MATCH expression."""
+        sql = "SELECT rowid, -bm25(chunks_fts) AS s FROM chunks_fts WHERE chunks_fts MATCH ?"
+        if chunk_filter_sql:
+            sql += f" AND rowid IN ({chunk_filter_sql})"
+        sql += " ORDER BY bm25(chunks_fts) LIMIT ?"
+        try:
+            return [(r[0], r[1]) for r in self.db.execute(sql, (match, *params, limit))]
+        except sqlite3.OperationalError:
+            return []  # an expression FTS5 cannot parse finds nothing rather than failing the search
+
+    def chunk_rows(self, chunk_ids: Sequence[int]) -> dict[int, tuple]:
+        """chunk id -> (path, page, text, char_start, char_end, heading_path, collection)."""
+        out: dict[int, tuple] = {}
+        for start in range(0, len(chunk_ids), 500):
+            part = list(chunk_ids[start : start + 500])
+            marks = ",".join("?" * len(part))
+            for row in self.db.execute(
+                f"""SELECT c.id, d.path, c.page, c.text, c.char_start, c.char_end, c.heading_path, col.name
+                    FROM chunks c JOIN documents d ON d.id = c.document_id
+                    JOIN folders f ON f.id = d.folder_id JOIN collections col ON col.id = f.collection_id
+                    WHERE c.id IN ({marks})""",
+                part,
+            ):
+                out[row[0]] = row[1:]
+        return out
+
+    def chunk_ids_matching(self, collections: Sequence[str] = (), folders: Sequence[str] = ()) -> set[int]:
+        sql, params = chunk_filter(collections, folders)
+        return {r[0] for r in self.db.execute(sql, params)}
+
+    # -- status ------------------------------------------------------------------------------
+    def status(self) -> dict:
+        """Counts per collection and folder, and every failed file with its reason."""
+        db = self.db
+        folders = []
+        for f in self.folders():
+            docs, errs, chunks = db.execute(
+                """SELECT COUNT(*), SUM(status = 'error'),
+                          (SELECT COUNT(*) FROM chunks c JOIN documents d2 ON d2.id = c.document_id WHERE d2.folder_id = ?)
+                   FROM documents WHERE folder_id = ?""",
+                (f.id, f.id),
+            ).fetchone()
+            failed = [
+                {"path": p, "reason": e}
+                for p, e in db.execute(
+                    "SELECT path, error FROM documents WHERE folder_id = ? AND status = 'error' ORDER BY path", (f.id,)
+                )
+            ]
+            warned = [
+                {"path": p, "warnings": json.loads(w)}
+                for p, w in db.execute(
+                    "SELECT path, warnings FROM documents WHERE folder_id = ? AND warnings IS NOT NULL ORDER BY path",
+                    (f.id,),
+                )
+            ]
+            folders.append(
+                {
+                    "collection": f.collection,
+                    "path": f.path,
+                    "watched": f.watched,
+                    "last_indexed_at": f.last_indexed_at,
+                    "documents": docs - (errs or 0),
+                    "failed": errs or 0,
+                    "chunks": chunks,
+                    "errors": failed,
+                    "warnings": warned,
+                }
+            )
+        collections: dict[str, dict] = {}
+        for f in folders:
+            c = collections.setdefault(f["collection"], {"name": f["collection"], "folders": 0, "documents": 0, "chunks": 0, "failed": 0})
+            c["folders"] += 1
+            for key in ("documents", "chunks", "failed"):
+                c[key] += f[key]
+        return {"collections": list(collections.values()), "folders": folders}
+
+
+def chunk_filter(collections: Sequence[str] = (), folders: Sequence[str] = ()) -> tuple[str, list]:
+    """SQL selecting chunk ids restricted to collections and/or folders (and their subfolders)."""
+    sql = """SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id
+             JOIN folders f ON f.id = d.folder_id JOIN collections col ON col.id = f.collection_id WHERE 1"""
+    params: list = []
+    if collections:
+        sql += f" AND col.name IN ({','.join('?' * len(collections))})"
+        params.extend(collections)
+    if folders:
+        sql += " AND (" + " OR ".join("(d.path = ? OR d.path LIKE ? ESCAPE '\\')" for _ in folders) + ")"
+        for folder in folders:
+            prefix = folder.rstrip("/\\")
+            escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            params.extend([prefix, escaped + os.sep.replace("\\", "\\\\") + "%"])
+    return sql, params
+
+
+def _split_sql(script: str) -> list[str]:
+    """Statements of a migration script (no semicolons inside our statements' strings)."""
+    return [s.strip() for s in script.split(";") if s.strip()]

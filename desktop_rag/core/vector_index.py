@@ -1,0 +1,156 @@
+"""Approximate nearest-neighbour search over chunk vectors (hnswlib).
+
+A cache of the vectors in SQLite: it can always be rebuilt from there. Labels are
+chunk ids. Inner product on L2-normalised vectors = cosine similarity. hnswlib is
+not safe to query while items are added, so one lock guards every call.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import hnswlib
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+INDEX_FILE = "chunks.hnsw"
+META_FILE = "chunks.json"
+
+
+class VectorIndex:
+    """hnswlib index with growth, deletion, filtering and atomic save."""
+
+    def __init__(self, dim: int, model_id: str, m: int = 32, ef_construction: int = 200, ef_search: int = 128):
+        self.dim = dim
+        self.model_id = model_id
+        self.m = m
+        self.ef_construction = ef_construction
+        self.ef_search = ef_search
+        self._lock = threading.RLock()
+        self._index = self._new_index(1024)
+        self._live: set[int] = set()
+        self.epoch = 0  # the store's index_epoch this index reflects
+
+    def _new_index(self, capacity: int) -> hnswlib.Index:
+        index = hnswlib.Index(space="ip", dim=self.dim)
+        index.init_index(max_elements=capacity, ef_construction=self.ef_construction, M=self.m, allow_replace_deleted=True)
+        index.set_ef(self.ef_search)
+        return index
+
+    def __len__(self) -> int:
+        return len(self._live)
+
+    @property
+    def labels(self) -> set[int]:
+        with self._lock:
+            return set(self._live)
+
+    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        """Add (or replace) vectors under chunk-id labels."""
+        if len(ids) == 0:
+            return
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        with self._lock:
+            needed = len(self._live) + len(ids)
+            capacity = self._index.get_max_elements()
+            if needed > capacity:
+                self._index.resize_index(max(needed, int(capacity * 1.5)))
+            self._index.add_items(vectors, np.asarray(ids, dtype=np.int64), replace_deleted=True)
+            self._live.update(int(i) for i in ids)
+
+    def remove(self, ids: Iterable[int]) -> None:
+        with self._lock:
+            for label in ids:
+                if label in self._live:
+                    self._index.mark_deleted(int(label))
+                    self._live.discard(label)
+
+    def get(self, ids: Iterable[int]) -> tuple[list[int], np.ndarray]:
+        """Stored vectors for those ids that are present."""
+        with self._lock:
+            present = [int(i) for i in ids if i in self._live]
+            if not present:
+                return [], np.zeros((0, self.dim), dtype=np.float32)
+            return present, np.asarray(self._index.get_items(present), dtype=np.float32)
+
+    def search(self, query: np.ndarray, k: int, allowed: Callable[[int], bool] | None = None) -> list[tuple[int, float]]:
+        """(chunk id, cosine similarity), best first; ``allowed`` restricts the labels."""
+        with self._lock:
+            k = min(k, len(self._live))
+            if k <= 0:
+                return []
+            self._index.set_ef(max(self.ef_search, k))
+            try:
+                labels, distances = self._index.knn_query(np.asarray(query, dtype=np.float32).reshape(1, -1), k=k, filter=allowed)
+            except RuntimeError:
+                # hnswlib raises when a filter leaves fewer than k items reachable.
+                return self._exact_search(query, k, allowed)
+        return [(int(label), float(1.0 - dist)) for label, dist in zip(labels[0], distances[0], strict=True)]
+
+    def _exact_search(self, query: np.ndarray, k: int, allowed: Callable[[int], bool] | None) -> list[tuple[int, float]]:
+        ids = [i for i in self._live if allowed is None or allowed(i)]
+        present, vectors = self.get(ids)
+        if not present:
+            return []
+        scores = vectors @ np.asarray(query, dtype=np.float32)
+        order = np.argsort(-scores)[:k]
+        return [(present[i], float(scores[i])) for i in order]
+
+    # -- persistence ---------------------------------------------------------------------------
+    def save(self, folder: Path) -> None:
+        """Write index and metadata atomically (temp file, then rename)."""
+        folder.mkdir(parents=True, exist_ok=True)
+        with self._lock:
+            tmp_index = folder / (INDEX_FILE + ".tmp")
+            self._index.save_index(str(tmp_index))
+            meta = {"model_id": self.model_id, "dim": self.dim, "m": self.m, "epoch": self.epoch, "count": len(self._live)}
+            tmp_meta = folder / (META_FILE + ".tmp")
+            tmp_meta.write_text(json.dumps(meta), encoding="utf-8")
+            os.replace(tmp_index, folder / INDEX_FILE)
+            os.replace(tmp_meta, folder / META_FILE)
+
+    @classmethod
+    def load(cls, folder: Path, dim: int, model_id: str) -> VectorIndex | None:
+        """The saved index, or None when missing, unreadable or made for another model."""
+        try:
+            meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
+            if meta["model_id"] != model_id or meta["dim"] != dim:
+                return None
+            index = cls(dim, model_id, m=meta.get("m", 32))
+            loaded = hnswlib.Index(space="ip", dim=dim)
+            loaded.load_index(str(folder / INDEX_FILE), allow_replace_deleted=True)
+            loaded.set_ef(index.ef_search)
+            index._index = loaded
+            # Labels marked deleted stay in get_ids_list(); the live set is rebuilt by
+            # the caller's reconcile against SQLite, which is the truth anyway.
+            index._live = {int(i) for i in loaded.get_ids_list()}
+            index.epoch = int(meta.get("epoch", -1))
+            return index
+        except (OSError, ValueError, KeyError, RuntimeError) as exc:
+            log.warning("vector index in %s unusable (%s); it will be rebuilt", folder, exc)
+            return None
+
+    def reconcile(self, truth: set[int], fetch: Callable[[list[int]], tuple[np.ndarray, np.ndarray]]) -> tuple[int, int]:
+        """Make the labels equal ``truth`` (chunk ids with vectors in SQLite).
+
+        Returns (added, removed). Ids are never reused, so this is exact.
+        """
+        with self._lock:
+            extra = self._live - truth
+            missing = sorted(truth - self._live)
+            for label in extra:
+                try:
+                    self._index.mark_deleted(label)
+                except RuntimeError:
+                    pass  # already marked deleted in the saved file
+            self._live -= extra
+            for start in range(0, len(missing), 20000):
+                ids, vectors = fetch(missing[start : start + 20000])
+                self.add(ids, vectors)
+        return len(missing), len(extra)
