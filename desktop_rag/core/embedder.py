@@ -11,6 +11,7 @@ Models load lazily on first use, never at import, and never from the network.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import logging
 import os
@@ -104,10 +105,22 @@ class SentenceTransformerEmbedder(Embedder):
     def max_tokens(self) -> int:
         return int(self.model.max_seq_length)
 
+    @cached_property
+    def _counting_tokenizer(self):
+        """A private copy of the fast tokenizer without truncation or padding.
+
+        Calling the shared HF tokenizer with other truncation settings changes its
+        state for the model's own encode() calls, so counting never touches it.
+        """
+        backend = copy.deepcopy(self.model.tokenizer.backend_tokenizer)
+        backend.no_truncation()
+        backend.no_padding()
+        return backend
+
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         prefix = self._prefixes[1]
-        encoded = self.model.tokenizer([prefix + t for t in texts], add_special_tokens=True, truncation=False)
-        return [len(ids) for ids in encoded["input_ids"]]
+        encoded = self._counting_tokenizer.encode_batch([prefix + t for t in texts], add_special_tokens=True)
+        return [len(e.ids) for e in encoded]
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         prefix = self._prefixes[1]

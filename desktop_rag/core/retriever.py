@@ -34,9 +34,21 @@ class Retriever:
         self.dense_weight = dense_weight
 
     def search(self, query: str, options: SearchOptions = SearchOptions()) -> list[Hit]:
+        keyword, dense = self.candidates(query, options)
+        if options.mode == "keyword":
+            fused = keyword
+        elif options.mode == "dense":
+            fused = dense
+        else:
+            fused = fusion.fuse(keyword, dense, self.dense_weight)
+        best = sorted(fused, key=fused.__getitem__, reverse=True)[: options.k]
+        return self._hits(best, fused, keyword, dense)
+
+    def candidates(self, query: str, options: SearchOptions) -> tuple[dict[int, float], dict[int, float]]:
+        """Keyword (BM25) and dense (cosine) candidate scores, by chunk id."""
         query = query.strip()
         if not query:
-            return []
+            return {}, {}
         pool = max(options.candidates, options.k * 4)
         allowed: set[int] | None = None
         filter_sql, params = "", []
@@ -44,7 +56,7 @@ class Retriever:
             filter_sql, params = chunk_filter(options.collections, options.folders)
             allowed = self.store.chunk_ids_matching(options.collections, options.folders)
             if not allowed:
-                return []
+                return {}, {}
 
         keyword: dict[int, float] = {}
         if options.mode in ("hybrid", "keyword"):
@@ -58,15 +70,7 @@ class Retriever:
             dense = dict(self.vectors.search(q, pool, allowed.__contains__ if allowed is not None else None))
             if options.mode == "hybrid":
                 dense.update(self._exact_dense(q, [i for i in keyword if i not in dense]))
-
-        if options.mode == "keyword":
-            fused = keyword
-        elif options.mode == "dense":
-            fused = dense
-        else:
-            fused = fusion.fuse(keyword, dense, self.dense_weight)
-        best = sorted(fused, key=fused.__getitem__, reverse=True)[: options.k]
-        return self._hits(best, fused, keyword, dense)
+        return keyword, dense
 
     def _exact_dense(self, q: np.ndarray, ids: list[int]) -> dict[int, float]:
         """Cosine for keyword candidates the ANN search did not return, so fusion sees both scores."""

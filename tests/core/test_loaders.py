@@ -29,7 +29,9 @@ from desktop_rag.core.ingest.loaders import (
     supported_extensions,
 )
 
-DATA = Path(os.environ.get("DESKTOP_RAG_SHARED_DATA") or Path(__file__).resolve().parents[3] / "shared" / "data")
+DATA = Path(
+    os.environ.get("DESKTOP_RAG_SHARED_DATA") or Path(__file__).resolve().parents[3] / "shared" / "data"
+)
 DOCS = DATA / "documents"
 needs_data = pytest.mark.skipif(not DOCS.is_dir(), reason=f"shared test documents not found at {DOCS}")
 
@@ -98,18 +100,30 @@ def test_missing_file_and_folder(tmp_path: Path) -> None:
         load_document(folder)
 
 
-@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root can read any file")
-def test_unreadable_file(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("error", "reason"),
+    [
+        (PermissionError(13, "Permission denied"), "^permission denied$"),
+        (OSError(5, "Input/output error"), "^could not read file: Input/output error$"),
+    ],
+)
+def test_unreadable_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: OSError, reason: str
+) -> None:
+    # Simulated: chmod does not stop root, and I/O errors cannot be provoked portably.
     path = write(tmp_path, "secret.txt", "hidden")
-    path.chmod(0)
-    try:
-        with pytest.raises(LoadError, match="permission denied"):
-            load_document(path)
-    finally:
-        path.chmod(0o600)
+
+    def fail(self: Path) -> bytes:
+        raise error
+
+    monkeypatch.setattr(Path, "read_bytes", fail)
+    with pytest.raises(LoadError, match=reason):
+        load_document(path)
 
 
-def test_unexpected_loader_exception_becomes_load_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unexpected_loader_exception_becomes_load_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(loaders._base, "_LOADERS", dict(loaders._base._LOADERS))
 
     def broken(path: Path, max_bytes: int) -> LoadedDocument:
@@ -170,14 +184,19 @@ def test_newlines_nul_and_blank_lines_normalised(tmp_path: Path) -> None:
 def test_log_with_nul_padding_is_still_text(tmp_path: Path) -> None:
     # What a log file looks like after a crash: a block of NULs where the last writes should be.
     raw = b"2024-05-01 started\n" + b"\x00" * 4096 + b"2024-05-01 restarted\n"
-    assert full_text(load_document(write(tmp_path, "app.log", raw))) == "2024-05-01 started\n2024-05-01 restarted"
+    assert (
+        full_text(load_document(write(tmp_path, "app.log", raw)))
+        == "2024-05-01 started\n2024-05-01 restarted"
+    )
 
 
 @pytest.mark.parametrize(
     "content",
     [
         pytest.param(random.Random(7).randbytes(4096), id="random bytes with NULs"),
-        pytest.param(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n", id="pdf header"),
+        pytest.param(
+            b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n", id="pdf header"
+        ),
         pytest.param(b"abc\x01\x02\x03\x04def\x05\x06\x07" * 50, id="control characters"),
     ],
 )
@@ -236,7 +255,11 @@ def test_markdown_setext_headings_and_code_fences(tmp_path: Path) -> None:
     assert "\\# a comment in code" in lines
     assert "## Real heading" in lines
     assert "title: notes" in lines  # front matter is text, not a heading
-    assert [line for line in lines if line.startswith("#")] == ["# Big Title", "## Smaller", "## Real heading"]
+    assert [line for line in lines if line.startswith("#")] == [
+        "# Big Title",
+        "## Smaller",
+        "## Real heading",
+    ]
 
 
 # --- HTML ---------------------------------------------------------------------------------------
@@ -296,7 +319,15 @@ def test_html_structure_headings_and_hidden_content(tmp_path: Path) -> None:
     assert "Name | Qty" in lines and "pear | 3" in lines
     assert "\\# hash at line start" in lines
     assert "code line 2" in lines
-    for absent in ("Page title", "color: red", "track()", "hidden div", "aria hidden", "css hidden", "javascript"):
+    for absent in (
+        "Page title",
+        "color: red",
+        "track()",
+        "hidden div",
+        "aria hidden",
+        "css hidden",
+        "javascript",
+    ):
         assert absent not in text
     # paragraphs are separated by blank lines
     assert lines[1] == "" and lines[2] == "First & foremost paragraph."
@@ -387,8 +418,10 @@ def test_epub_chapters_in_reading_order() -> None:
     text = full_text(doc)
     assert "Alice was beginning to get very tired of sitting by her sister on the bank" in text
     lines = text.split("\n")
-    assert lines.index("## Down The Rabbit-Hole") < lines.index("## The Pool Of Tears") < lines.index(
-        "## A Mad Tea-Party"
+    assert (
+        lines.index("## Down The Rabbit-Hole")
+        < lines.index("## The Pool Of Tears")
+        < lines.index("## A Mad Tea-Party")
     )
 
 
@@ -453,6 +486,19 @@ def test_pdf_that_opens_without_password(name: str) -> None:
 def test_pdf_with_user_password(name: str) -> None:
     with pytest.raises(LoadError, match="password required"):
         load_document(DOCS / "pdf/encrypted" / name)
+
+
+@needs_data
+def test_aes_pdf_without_cryptography_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pypdf import PdfReader
+    from pypdf.errors import DependencyError
+
+    def no_aes(self: PdfReader, password: str) -> None:
+        raise DependencyError("cryptography>=3.1 is required for AES algorithm")
+
+    monkeypatch.setattr(PdfReader, "decrypt", no_aes)
+    with pytest.raises(LoadError, match="needs the 'cryptography' package"):
+        load_document(DOCS / "pdf/encrypted/pypdf_r6-empty-password.pdf")
 
 
 @needs_data

@@ -53,14 +53,26 @@ class BoundedZip:
             raise LoadError(f"corrupt {self.kind}: {name} is missing") from exc
         limit = min(self._member_limit, self._budget)
         if info.file_size > limit:
-            raise LoadError(f"{self.kind} member {name} unpacks to {info.file_size} bytes; refused (zip bomb?)")
+            raise LoadError(
+                f"{self.kind} member {name} unpacks to {info.file_size} bytes; refused (zip bomb?)"
+            )
         try:
             with self._zip.open(info) as fh:
                 data = fh.read(limit + 1)  # the header may lie about the size
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError, RuntimeError) as exc:
+        except (
+            zipfile.BadZipFile,
+            zlib.error,
+            EOFError,
+            OSError,
+            ValueError,
+            NotImplementedError,
+            RuntimeError,
+        ) as exc:
             # RuntimeError: encrypted member; NotImplementedError: unsupported compression
             raise LoadError(f"corrupt {self.kind}: {short_message(exc)}") from exc
         if len(data) > limit:
-            raise LoadError(f"{self.kind} member {name} unpacks to more than {limit} bytes; refused (zip bomb?)")
+            raise LoadError(
+                f"{self.kind} member {name} unpacks to more than {limit} bytes; refused (zip bomb?)"
+            )
         self._budget -= len(data)
         return data

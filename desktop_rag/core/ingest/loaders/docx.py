@@ -113,7 +113,7 @@ def _read_styles(zf: BoundedZip, main_part: str) -> _Styles:
         return _Styles()
     try:
         root = ET.fromstring(zf.read(name))
-    except ET.ParseError:
+    except (ET.ParseError, LoadError):
         return _Styles()  # styles only decorate: the text is still readable without them
     own_level: dict[str, int] = {}
     own_list: set[str] = set()

@@ -11,7 +11,14 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
-from ._base import LoadedDocument, LoadError, PageText, escape_heading_markers, normalize_text, register_loader
+from ._base import (
+    LoadedDocument,
+    LoadError,
+    PageText,
+    escape_heading_markers,
+    normalize_text,
+    register_loader,
+)
 from .text import decode_text
 
 HTML_EXTENSIONS = (".html", ".htm", ".xhtml", ".xht", ".shtml")

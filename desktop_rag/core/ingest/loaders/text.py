@@ -12,7 +12,14 @@ import re
 import unicodedata
 from pathlib import Path
 
-from ._base import LoadedDocument, LoadError, PageText, escape_heading_markers, normalize_text, register_loader
+from ._base import (
+    LoadedDocument,
+    LoadError,
+    PageText,
+    escape_heading_markers,
+    normalize_text,
+    register_loader,
+)
 
 PLAIN_TEXT_EXTENSIONS = (
     # prose, data and configuration
