@@ -24,7 +24,8 @@ from desktop_rag.core.retriever import Retriever, SearchOptions
 
 from .datasets import RetrievalSet, cranfield, korquad
 
-Candidates = list[tuple[str, dict[int, float], dict[int, float], dict[int, float]]]  # (qid, keyword, dense_ann, dense_all)
+# (query id, keyword-only scores, dense-only scores, (keyword, dense) as the hybrid search scores its candidates)
+Candidates = list[tuple[str, dict[int, float], dict[int, float], tuple[dict[int, float], dict[int, float]]]]
 
 
 def build_engine(data: RetrievalSet, model: str, workdir: Path) -> tuple[RagEngine, Path]:
@@ -44,9 +45,10 @@ def collect(engine: RagEngine, data: RetrievalSet, pool: int = 50) -> Candidates
     retriever = Retriever(engine.store, engine.embedder, engine.vectors)
     out = []
     for qid, text in data.queries:
-        keyword, dense_all = retriever.candidates(text, SearchOptions(k=10, candidates=pool))
-        _, dense_ann = retriever.candidates(text, SearchOptions(k=10, candidates=pool, mode="dense"))
-        out.append((qid, keyword, dense_ann, dense_all))
+        keyword, _ = retriever.candidates(text, SearchOptions(k=10, candidates=pool, mode="keyword"))
+        _, dense = retriever.candidates(text, SearchOptions(k=10, candidates=pool, mode="dense"))
+        both = retriever.candidates(text, SearchOptions(k=10, candidates=pool))
+        out.append((qid, keyword, dense, both))
     return out
 
 
@@ -78,13 +80,13 @@ def metrics(rankings: dict[str, list[str]], data: RetrievalSet) -> dict[str, flo
 
 def evaluate(cands: Candidates, chunk_doc: dict[int, str], data: RetrievalSet) -> dict[str, dict[str, float]]:
     methods: dict[str, Callable] = {
-        "keyword": lambda kw, dn, da: kw,
-        "dense": lambda kw, dn, da: dn,
-        "rrf": lambda kw, dn, da: fusion.rrf(kw, dn),
-        "fused (ours)": lambda kw, dn, da: fusion.fuse(kw, da),
+        "keyword": lambda kw, dn, both: kw,
+        "dense": lambda kw, dn, both: dn,
+        "rrf": lambda kw, dn, both: fusion.rrf(kw, dn),
+        "fused (ours)": lambda kw, dn, both: fusion.fuse(*both),
     }
     return {
-        name: metrics({qid: doc_ranking(fn(kw, dn, da), chunk_doc) for qid, kw, dn, da in cands}, data)
+        name: metrics({qid: doc_ranking(fn(kw, dn, both), chunk_doc) for qid, kw, dn, both in cands}, data)
         for name, fn in methods.items()
     }
 

@@ -59,17 +59,19 @@ class Retriever:
                 return {}, {}
 
         keyword: dict[int, float] = {}
-        if options.mode in ("hybrid", "keyword"):
-            match = fts_match_expression(query)
-            if match:
-                keyword = dict(self.store.keyword_search(match, pool, filter_sql, params))
+        match = fts_match_expression(query) if options.mode in ("hybrid", "keyword") else None
+        if match:
+            keyword = dict(self.store.keyword_search(match, pool, filter_sql, params))
 
         dense: dict[int, float] = {}
         if options.mode in ("hybrid", "dense") and self.vectors is not None and len(self.vectors):
             q = self.embedder.embed_query(query)
             dense = dict(self.vectors.search(q, pool, allowed.__contains__ if allowed is not None else None))
             if options.mode == "hybrid":
+                # Score every candidate on both sides, so fusion compares like with like.
                 dense.update(self._exact_dense(q, [i for i in keyword if i not in dense]))
+                if match:
+                    keyword.update(self.store.keyword_scores(match, [i for i in dense if i not in keyword]))
         return keyword, dense
 
     def _exact_dense(self, q: np.ndarray, ids: list[int]) -> dict[int, float]:

@@ -118,6 +118,8 @@ class VectorIndex:
     @classmethod
     def load(cls, folder: Path, dim: int, model_id: str) -> VectorIndex | None:
         """The saved index, or None when missing, unreadable or made for another model."""
+        if not (folder / META_FILE).exists():
+            return None
         try:
             meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
             if meta["model_id"] != model_id or meta["dim"] != dim:

