@@ -1,0 +1,123 @@
+"""The command line as a user (or a script) drives it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from desktop_rag.cli import main
+
+ENGLISH = {"minilm": None}
+
+
+def run_cli(*args: str, env_extra: dict | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, **(env_extra or {})}
+    return subprocess.run([sys.executable, "-m", "desktop_rag", *args], capture_output=True, text=True, env=env, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory, docs):
+    """A library with English and Korean documents, indexed through the CLI with the default model."""
+    root = tmp_path_factory.mktemp("cli")
+    folder = root / "docs"
+    folder.mkdir()
+    for src in [
+        docs / "markdown/korean/interview_question_Network.md",
+        docs / "pdf/text_born_digital/pdflatex-4-pages.pdf",
+        docs / "pdf/encrypted/pypdf_r3-user-password.pdf",
+        docs / "docx/korean/aegukga_ko.docx",
+    ]:
+        (folder / src.name).write_bytes(src.read_bytes())
+    data_dir = root / "lib"
+    result = run_cli("--data-dir", str(data_dir), "index", str(folder), "--collection", "papers")
+    assert result.returncode == 0, result.stderr
+    return data_dir, folder, result
+
+
+def test_index_prints_a_summary_with_errors(library):
+    _, folder, result = library
+    assert "4 files" in result.stdout and "3 indexed" in result.stdout
+    assert "pypdf_r3-user-password.pdf: password required" in result.stdout
+
+
+def test_search_json_gives_absolute_paths_and_pages(library):
+    data_dir, folder, _ = library
+    result = run_cli("--data-dir", str(data_dir), "search", "TCP 3-way handshake 과정", "-k", "3", "--json")
+    assert result.returncode == 0, result.stderr
+    line = json.loads(result.stdout)
+    assert line["query"] == "TCP 3-way handshake 과정"
+    assert len(line["hits"]) == 3
+    top = line["hits"][0]
+    assert top["path"] == str(folder / "interview_question_Network.md")
+    assert top["page"] is None and "handshake" in top["text"].lower()
+    pdf = json.loads(run_cli("--data-dir", str(data_dir), "search", "pdflatex lorem ipsum", "--json").stdout)
+    pdf_hits = [h for h in pdf["hits"] if h["path"].endswith(".pdf")]
+    assert pdf_hits and all(isinstance(h["page"], int) and h["page"] >= 1 for h in pdf_hits)
+
+
+def test_many_queries_one_json_line_each(library, tmp_path):
+    data_dir, folder, _ = library
+    queries = tmp_path / "q.txt"
+    queries.write_text("동해 물과 백두산이\nHTTP와 HTTPS의 차이\n\nwhat is lorem ipsum\n", encoding="utf-8")
+    result = run_cli("--data-dir", str(data_dir), "search", "--queries", str(queries), "--json", "-k", "2")
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["query"] for line in lines] == ["동해 물과 백두산이", "HTTP와 HTTPS의 차이", "what is lorem ipsum"]
+    assert lines[0]["hits"][0]["path"].endswith("aegukga_ko.docx")
+    assert lines[1]["hits"][0]["path"].endswith("interview_question_Network.md")
+
+
+def test_collection_filter(library):
+    data_dir, _, _ = library
+    assert json.loads(run_cli("--data-dir", str(data_dir), "search", "HTTP", "--collection", "nope", "--json").stdout)["hits"] == []
+    hits = json.loads(run_cli("--data-dir", str(data_dir), "search", "HTTP", "--collection", "papers", "--json").stdout)["hits"]
+    assert hits
+
+
+def test_status_lists_failed_files_with_reasons(library):
+    data_dir, folder, _ = library
+    info = json.loads(run_cli("--data-dir", str(data_dir), "status", "--json").stdout)
+    assert info["collections"][0]["name"] == "papers"
+    assert info["collections"][0]["documents"] == 3
+    assert info["folders"][0]["errors"] == [{"path": str(folder / "pypdf_r3-user-password.pdf"), "reason": "password required"}]
+    text = run_cli("--data-dir", str(data_dir), "status").stdout
+    assert "failed: " in text and "password required" in text
+
+
+def test_data_dir_from_environment(library):
+    data_dir, _, _ = library
+    result = run_cli("status", "--json", env_extra={"DESKTOP_RAG_DATA_DIR": str(data_dir)})
+    assert json.loads(result.stdout)["data_dir"] == str(data_dir)
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["index", "/definitely/not/here"], "not a folder"),
+        (["search"], "give either a query or --queries FILE"),
+        (["search", "--queries", "/no/such/file", "--json"], "cannot read queries file"),
+        (["frobnicate"], "invalid choice"),
+        (["search", "x", "-k", "0"], "-k must be positive"),
+    ],
+)
+def test_bad_usage_is_one_line_without_traceback(tmp_path, capsys, args, message):
+    with pytest.raises(SystemExit) as exit_info:
+        code = main(["--data-dir", str(tmp_path), *args])
+        raise SystemExit(code)
+    assert exit_info.value.code != 0
+    err = capsys.readouterr().err
+    assert message in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_config_switches_the_embedding_model(tmp_path, capsys):
+    assert main(["--data-dir", str(tmp_path), "config", "embedding_model", "builtin:all-MiniLM-L6-v2"]) == 0
+    assert main(["--data-dir", str(tmp_path), "config", "embedding_model"]) == 0
+    assert capsys.readouterr().out.strip().endswith("builtin:all-MiniLM-L6-v2")
+    assert main(["--data-dir", str(tmp_path), "config", "chunk_tokens", "4"]) == 1
+    assert "chunk_tokens must be at least 16" in capsys.readouterr().err
