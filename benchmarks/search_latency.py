@@ -1,0 +1,124 @@
+"""Fused search latency at 100k chunks, and HNSW recall against exact search.
+
+The library is synthesised from real text so that word statistics and vector
+clusters look like a real one: chunks mix sentences of the KorQuAD paragraphs and
+Cranfield abstracts, and each chunk's vector is the normalised sum of the real
+embeddings of its sentences (plus noise). Queries are real questions from both sets,
+embedded with the real model inside the timed search call.
+
+    python -m benchmarks.search_latency [--chunks 100000] [--model builtin:multilingual-e5-small]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from desktop_rag.core.config import MULTILINGUAL_E5, Settings
+from desktop_rag.core.embedder import create_embedder
+from desktop_rag.core.engine import RagEngine
+from desktop_rag.core.indexer import text_hash
+from desktop_rag.core.paths import AppPaths
+from desktop_rag.core.retriever import Retriever, SearchOptions
+from desktop_rag.core.types import Chunk
+
+from .common import percentile, summary_ms
+from .datasets import cranfield, korquad
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+
+
+def build_library(root: Path, model: str, n_chunks: int, seed: int = 7) -> tuple[RagEngine, list[str]]:
+    rng = random.Random(seed)
+    kq, cf = korquad(), cranfield()
+    sentences = [s for text in list(kq.docs.values()) + list(cf.docs.values()) for s in _SENTENCE.split(text) if len(s) > 20]
+    embedder = create_embedder(model)
+    started = time.perf_counter()
+    base = np.vstack([embedder.embed_passages(sentences[i : i + 256]) for i in range(0, len(sentences), 256)])
+    print(f"  embedded {len(sentences)} real sentences in {time.perf_counter() - started:.0f} s")
+    engine = RagEngine(AppPaths(root), Settings(embedding_model=model), embedder=embedder)
+    engine.store.set_meta("embedding_model", embedder.model_id)
+    folder_id = engine.store.ensure_folder("bench", str(root / "synthetic"))
+    started = time.perf_counter()
+    per_doc = 20
+    ids_all: list[int] = []
+    vecs_all: list[np.ndarray] = []
+    for doc in range(n_chunks // per_doc):
+        chunks, hashes, vectors = [], [], {}
+        for _ in range(per_doc):
+            picks = rng.sample(range(len(sentences)), 4)
+            text = " ".join(sentences[i] for i in picks)
+            v = base[picks].sum(axis=0) + np.random.default_rng(doc).normal(0, 0.02, base.shape[1])
+            h = text_hash(text)
+            chunks.append(Chunk(text, 1 + len(chunks), 0, len(text)))
+            hashes.append(h)
+            vectors[h] = (v / np.linalg.norm(v)).astype(np.float32)
+        added, _ = engine.store.replace_document(
+            folder_id, str(root / f"synthetic/doc{doc:05d}.txt"), 1, 1, f"d{doc}", chunks, hashes, per_doc, [], vectors, embedder.model_id
+        )
+        ids_all.extend(added)
+        vecs_all.extend(vectors[h] for h in hashes)
+    print(f"  stored {len(ids_all)} chunks in {time.perf_counter() - started:.0f} s")
+    started = time.perf_counter()
+    engine.vectors.add(np.asarray(ids_all), np.vstack(vecs_all))
+    engine.vectors.save(engine.paths.vectors_dir)
+    print(f"  built HNSW over {len(engine.vectors)} vectors in {time.perf_counter() - started:.0f} s")
+    queries = [q for _, q in kq.queries[::15]] + [q for _, q in cf.queries[::2]]
+    return engine, queries
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--chunks", type=int, default=100_000)
+    parser.add_argument("--model", default=MULTILINGUAL_E5)
+    parser.add_argument("--workdir")
+    args = parser.parse_args()
+    root = Path(args.workdir or tempfile.mkdtemp(prefix="latency-"))
+    print(f"== fused search latency, {args.chunks} chunks, model {args.model}")
+    engine, queries = build_library(root / "lib", args.model, args.chunks)
+    engine.search("warm up")
+    retriever = Retriever(engine.store, engine.embedder, engine.vectors)
+
+    totals, embeds, keywords = [], [], []
+    for query in queries:
+        started = time.perf_counter()
+        engine.search(query, k=10)
+        totals.append(time.perf_counter() - started)
+        t0 = time.perf_counter()
+        engine.embedder.embed_query(query)
+        embeds.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        retriever.candidates(query, SearchOptions(k=10, mode="keyword"))
+        keywords.append(time.perf_counter() - t0)
+    print(f"  {len(queries)} queries (Korean and English)")
+    print(f"  fused search (end to end) {summary_ms(totals)}")
+    print(f"    query embedding         {summary_ms(embeds)}")
+    print(f"    keyword (FTS5 BM25)     {summary_ms(keywords)}")
+    p95 = percentile(totals, 95) * 1000
+    print(f"  target p95 <= 50 ms: {'met' if p95 <= 50 else 'NOT met'} ({p95:.1f} ms, ratio {p95 / 50:.2f})")
+
+    # HNSW recall@10 against exact inner-product search over the same vectors.
+    ids, matrix = engine.store.vectors_for_chunks(sorted(engine.vectors.labels), engine.embedder.model_id)
+    hits = 0
+    ann_times = []
+    for query in queries:
+        q = engine.embedder.embed_query(query)
+        exact = set(ids[np.argsort(-(matrix @ q))[:10]].tolist())
+        t0 = time.perf_counter()
+        ann = {i for i, _ in engine.vectors.search(q, 10)}
+        ann_times.append(time.perf_counter() - t0)
+        hits += len(exact & ann)
+    recall = hits / (10 * len(queries))
+    print(f"  HNSW knn (k=10)         {summary_ms(ann_times)}")
+    print(f"  HNSW recall@10 vs exact: {recall:.3f} (target >= 0.95: {'met' if recall >= 0.95 else 'NOT met'})")
+    engine.close()
+
+
+if __name__ == "__main__":
+    main()
