@@ -78,15 +78,18 @@ def metrics(rankings: dict[str, list[str]], data: RetrievalSet) -> dict[str, flo
     return {"nDCG@10": ndcg / n, "recall@5": r5 / n, "recall@10": r10 / n, "MRR": mrr / n}
 
 
-def evaluate(cands: Candidates, chunk_doc: dict[int, str], data: RetrievalSet) -> dict[str, dict[str, float]]:
+def evaluate(cands: Candidates, chunk_doc: dict[int, str], data: RetrievalSet, engine: RagEngine) -> dict[str, dict[str, float]]:
+    text = dict(data.queries)
+    coverage = {qid: engine.embedder.language_coverage(text[qid]) for qid, *_ in cands}
     methods: dict[str, Callable] = {
-        "keyword": lambda kw, dn, both: kw,
-        "dense": lambda kw, dn, both: dn,
-        "rrf": lambda kw, dn, both: fusion.rrf(kw, dn),
-        "fused (ours)": lambda kw, dn, both: fusion.fuse(*both),
+        "keyword": lambda qid, kw, dn, both: kw,
+        "dense": lambda qid, kw, dn, both: dn,
+        "rrf": lambda qid, kw, dn, both: fusion.rrf(kw, dn),
+        "fused, fixed w": lambda qid, kw, dn, both: fusion.fuse(*both),
+        "fused (ours)": lambda qid, kw, dn, both: fusion.fuse(*both, fusion.DEFAULT_DENSE_WEIGHT * coverage[qid]),
     }
     return {
-        name: metrics({qid: doc_ranking(fn(kw, dn, both), chunk_doc) for qid, kw, dn, both in cands}, data)
+        name: metrics({qid: doc_ranking(fn(qid, kw, dn, both), chunk_doc) for qid, kw, dn, both in cands}, data)
         for name, fn in methods.items()
     }
 
@@ -122,7 +125,7 @@ def main() -> None:
             started = time.perf_counter()
             cands = collect(engine, data)
             print(f"  {len(cands)} queries in {time.perf_counter() - started:.1f} s")
-            print_table(f"{name} / {engine.embedder.name}", evaluate(cands, chunk_documents(engine), data))
+            print_table(f"{name} / {engine.embedder.name}", evaluate(cands, chunk_documents(engine), data, engine))
             engine.close()
 
 

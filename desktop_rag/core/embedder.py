@@ -59,6 +59,30 @@ class Embedder(ABC):
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         """(n, dim) float32, rows L2-normalised."""
 
+    def word_token_stats(self, words: Sequence[str]) -> list[tuple[int, bool]]:
+        """(tokens, has unknown token) for each word on its own, without prefix or special tokens."""
+        overhead = self.count_tokens([""])[0]
+        return [(n - overhead, False) for n in self.count_tokens(words)]
+
+    def language_coverage(self, text: str) -> float:
+        """Share of ``text`` (by characters) written in words the model's vocabulary knows.
+
+        A word the tokenizer maps to an unknown token, or shatters into more tokens
+        than it has characters (an English model reads Korean as loose jamo), is
+        text the model cannot represent: its embeddings of such text are noise.
+        Measured on KorQuAD questions: all-MiniLM-L6-v2 covers almost none of them,
+        multilingual-e5-small nearly all; both cover English fully.
+        """
+        words = text.split()
+        if not words:
+            return 1.0
+        known = total = 0
+        for word, (tokens, unknown) in zip(words, self.word_token_stats(words), strict=True):
+            total += len(word)
+            if not unknown and tokens <= max(1, len(word)):
+                known += len(word)
+        return known / total if total else 1.0
+
     @abstractmethod
     def embed_query(self, text: str) -> np.ndarray:
         """(dim,) float32, L2-normalised."""
@@ -125,6 +149,11 @@ class SentenceTransformerEmbedder(Embedder):
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         prefix = self._prefixes[1]
         return self._encode([prefix + t for t in texts])
+
+    def word_token_stats(self, words: Sequence[str]) -> list[tuple[int, bool]]:
+        unk = self.model.tokenizer.unk_token_id
+        encoded = self._counting_tokenizer.encode_batch(list(words), add_special_tokens=False)
+        return [(len(e.ids), unk in e.ids) for e in encoded]
 
     def embed_query(self, text: str) -> np.ndarray:
         return self._encode([self._prefixes[0] + text])[0]

@@ -27,7 +27,9 @@ class SearchOptions:
 class Retriever:
     """Finds the passages that best answer a question."""
 
-    def __init__(self, store: Store, embedder: Embedder, vectors: VectorIndex | None, dense_weight: float = 0.5):
+    def __init__(
+        self, store: Store, embedder: Embedder, vectors: VectorIndex | None, dense_weight: float = fusion.DEFAULT_DENSE_WEIGHT
+    ):
         self.store = store
         self.embedder = embedder
         self.vectors = vectors  # None while a re-embed is pending: keyword search only
@@ -40,7 +42,8 @@ class Retriever:
         elif options.mode == "dense":
             fused = dense
         else:
-            fused = fusion.fuse(keyword, dense, self.dense_weight)
+            weight = self.dense_weight * self.embedder.language_coverage(query) if dense else 0.0
+            fused = fusion.fuse(keyword, dense, weight)
         best = sorted(fused, key=fused.__getitem__, reverse=True)[: options.k]
         return self._hits(best, fused, keyword, dense)
 
