@@ -12,7 +12,7 @@ TORCH_SPEC ?= torch==2.13.0
 TORCH_INDEX ?=
 TORCH_INDEX_ARG := $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX),)
 
-.PHONY: run test lint bench package clean
+.PHONY: run test lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,11 +37,10 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check desktop_rag tests benchmarks
 
 bench: $(VENV)/.installed-dev
-	$(BIN)/python -m benchmarks.run_all
-
-package: $(VENV)/.installed-app
-	$(BIN)/pip install -e ".[package]"
-	$(BIN)/pyinstaller --noconfirm packaging/desktop_rag.spec
+	$(BIN)/python -m benchmarks.retrieval_quality
+	$(BIN)/python -m benchmarks.indexing_throughput
+	$(BIN)/python -m benchmarks.search_latency
+	$(BIN)/python -m benchmarks.rescan
 
 clean:
 	rm -rf $(VENV) build dist
