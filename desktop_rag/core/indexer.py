@@ -243,7 +243,7 @@ class Indexer:
             return _SameContent(entry, gone_by_hash.pop(digest), moved=True)
         try:
             document = load_document(Path(entry.path), max_bytes=self.settings.max_file_bytes)
-            chunks = self.chunker.chunk_pages([(p.number, p.text) for p in document.pages])
+            chunks = self.chunker.chunk_pages([(p.number, p.text) for p in document.pages], document.headings)
         except LoadError as exc:
             return _Failed(entry, str(exc))
         except Exception as exc:  # a bug or a pathological file must not stop the folder

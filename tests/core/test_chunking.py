@@ -22,6 +22,14 @@ def test_offsets_point_at_the_chunk_text_and_headings_are_kept():
     assert chunks[1].text.startswith("## Install")
 
 
+def test_code_comments_and_fenced_code_are_not_headings():
+    text = "# Notes\n\nIntro.\n\n```sh\n# install step\nmake\n```\n\nAfter the code."
+    chunks = Chunker(_words, 512, chunk_tokens=200, overlap_tokens=0).chunk_pages([(None, text)])
+    assert {c.heading_path for c in chunks} == {("Notes",)}
+    plain = Chunker(_words, 512, chunk_tokens=200, overlap_tokens=0).chunk_pages([(None, "# comment\nx = 1")], headings=False)
+    assert plain[0].heading_path == () and plain[0].text == "# comment\nx = 1"
+
+
 def test_long_paragraphs_break_between_sentences_with_overlap():
     sentences = [f"Sentence number {i} says something short." for i in range(40)]
     text = " ".join(sentences)

@@ -19,6 +19,7 @@ from ..types import Chunk
 TokenCounter = Callable[[Sequence[str]], list[int]]
 
 _HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.+?)[ \t#]*$")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
 # A sentence ends at ., !, ?, ellipsis or CJK full stops (plus closing quotes or
 # brackets) followed by whitespace, or at a line break.
@@ -49,28 +50,41 @@ class Chunker:
         self.max_model_tokens = max_model_tokens
         self.overlap = min(overlap_tokens, self.budget // 4)
 
-    def chunk_pages(self, pages: Sequence[tuple[int | None, str]]) -> list[Chunk]:
-        """Chunks of every page, in order; headings carry over from page to page."""
+    def chunk_pages(self, pages: Sequence[tuple[int | None, str]], headings: bool = True) -> list[Chunk]:
+        """Chunks of every page, in order; section headings carry over from page to page.
+
+        ``headings``: whether '#' lines outside code fences are headings (structured formats).
+        """
         chunks: list[Chunk] = []
-        headings: tuple[str, ...] = ()
+        path: tuple[str, ...] = ()
         for number, text in pages:
-            page_chunks, headings = self._chunk_page(number, text, headings)
+            page_chunks, path = self._chunk_page(number, text, path, headings)
             chunks.extend(page_chunks)
         return chunks
 
     # -- steps ----------------------------------------------------------------------------------
-    def _chunk_page(self, page: int | None, text: str, headings: tuple[str, ...]) -> tuple[list[Chunk], tuple[str, ...]]:
-        units, headings = self._units(text, headings)
+    def _chunk_page(
+        self, page: int | None, text: str, headings: tuple[str, ...], detect: bool
+    ) -> tuple[list[Chunk], tuple[str, ...]]:
+        units, headings = self._units(text, headings, detect)
         if not units:
             return [], headings
         return self._verified(page, text, self._pack(units)), headings
 
-    def _units(self, text: str, headings: tuple[str, ...]) -> tuple[list[_Unit], tuple[str, ...]]:
+    def _units(self, text: str, headings: tuple[str, ...], detect: bool) -> tuple[list[_Unit], tuple[str, ...]]:
         spans: list[tuple[int, int, bool, tuple[str, ...], bool]] = []
+        fence: str | None = None
         for p_start, p_end in _spans(text, _PARAGRAPH_BREAK, 0, len(text)):
             first = True
             for s_start, s_end in _spans(text, _SENTENCE_BREAK, p_start, p_end):
-                heading = _HEADING.match(text[s_start:s_end])
+                line = text[s_start:s_end]
+                heading = None
+                if detect:
+                    marker = _FENCE.match(line)
+                    if marker and (fence is None or marker.group(1)[0] == fence[0]):
+                        fence = marker.group(1) if fence is None else None
+                    elif fence is None:
+                        heading = _HEADING.match(line)
                 if heading:
                     level = len(heading.group(1))
                     headings = headings[: level - 1] + (heading.group(2).strip(),)

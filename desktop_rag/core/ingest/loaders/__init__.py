@@ -9,8 +9,8 @@ Every failure is a :class:`LoadError` whose message is a short reason meant for 
 ("password required", "no text layer (scanned image PDF; OCR is not supported)", ...).
 
 Text contract for all formats: Unicode NFC, "\\n" newlines, paragraphs separated by blank lines,
-headings (and only headings) as Markdown heading lines ``# Title`` / ``## Sub``; any other line that
-would look like a heading (a ``# comment`` in code) is escaped as ``\\#``.
+and for structured formats (``LoadedDocument.headings``) headings as Markdown heading lines
+``# Title`` / ``## Sub``. Text is never escaped: a ``# comment`` in code stays as it is.
 
 Formats register themselves with :func:`register_loader` when their module is imported below.
 """

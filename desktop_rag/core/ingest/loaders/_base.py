@@ -1,9 +1,9 @@
 """Data types, the extension registry and text normalisation shared by every loader.
 
-A loader turns one file into a :class:`LoadedDocument`: a list of :class:`PageText` whose text is
-plain text in which headings, and only headings, are Markdown heading lines (``# Title``,
-``## Sub``), with paragraphs separated by blank lines. The chunker relies on that contract to build
-heading paths the same way for every format.
+A loader turns one file into a :class:`LoadedDocument`: a list of :class:`PageText` with paragraphs
+separated by blank lines. Structured formats (Markdown, HTML, DOCX, EPUB) write their headings as
+Markdown heading lines (``# Title``, ``## Sub``) and set ``headings``; the chunker builds heading paths
+from those lines only then, so a ``# comment`` in code or a PDF stays text, exactly as in the file.
 """
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ class LoadedDocument:
     pages: list[PageText]
     # User-facing notes about a file that was indexed anyway, e.g. pages without a text layer.
     warnings: list[str] = field(default_factory=list)
+    # True when '#' lines (outside code fences) are the document's headings.
+    headings: bool = False
 
 
 class LoadError(Exception):
@@ -100,7 +102,7 @@ def _finish(doc: LoadedDocument) -> LoadedDocument:
     pages = [PageText(p.number, normalize_text(p.text)) for p in doc.pages]
     if not any(p.text.strip() for p in pages):
         raise LoadError("no text found")
-    return LoadedDocument(pages=pages, warnings=list(doc.warnings))
+    return LoadedDocument(pages=pages, warnings=list(doc.warnings), headings=doc.headings)
 
 
 def short_message(exc: BaseException, limit: int = 120) -> str:
@@ -132,13 +134,3 @@ def normalize_text(text: str) -> str:
     text = _MANY_BLANK_LINES_RE.sub("\n\n\n", text)
     return text.strip("\n")
 
-
-_HEADING_LIKE_RE = re.compile(r"^( {0,3})(#{1,6})(?=[ \t]|$)", re.MULTILINE)
-
-
-def escape_heading_markers(text: str) -> str:
-    """Backslash-escape lines that would read as Markdown headings (``# comment`` in code or PDFs).
-
-    Only real headings may start with '#': the chunker builds heading paths from such lines.
-    """
-    return _HEADING_LIKE_RE.sub(r"\1\\\2", text)

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ._base import LoadedDocument, LoadError, PageText, escape_heading_markers, register_loader, short_message
+from ._base import LoadedDocument, LoadError, PageText, register_loader, short_message
 from ._zip import BoundedZip
 
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -69,7 +69,7 @@ def load_docx(path: Path, max_bytes: int) -> LoadedDocument:
         raise LoadError("corrupt DOCX: the document has no body")
     blocks: list[str] = []
     _walk_blocks(body, styles, blocks, in_table=False)
-    return LoadedDocument(pages=[PageText(number=None, text=_join_blocks(blocks))])
+    return LoadedDocument(pages=[PageText(number=None, text=_join_blocks(blocks))], headings=True)
 
 
 def _join_blocks(blocks: list[str]) -> str:
@@ -198,9 +198,9 @@ def _paragraph_blocks(paragraph: ET.Element, styles: _Styles, in_table: bool) ->
         if level:
             blocks.append("#" * min(level, 6) + " " + " ".join(text.split()))
         elif _is_list_item(paragraph, styles) and not in_table:
-            blocks.append(_LIST_MARK + escape_heading_markers(text))
+            blocks.append(_LIST_MARK + (text))
         else:
-            blocks.append(escape_heading_markers(text))
+            blocks.append((text))
     blocks.extend(text_boxes)
     return blocks
 
@@ -253,7 +253,7 @@ def _table_text(table: ET.Element, styles: _Styles) -> str:
             _walk_blocks(cell, styles, blocks, in_table=True)
             cells.append(" ".join(" ".join(block.split()) for block in blocks))
         if any(cells):
-            rows.append(escape_heading_markers(" | ".join(cells)))
+            rows.append((" | ".join(cells)))
     return "\n".join(rows)
 
 

@@ -40,7 +40,7 @@ def load_epub(path: Path, max_bytes: int) -> LoadedDocument:
     if unreadable:
         shown = ", ".join(unreadable[:5]) + (" ..." if len(unreadable) > 5 else "")
         warnings.append(f"{len(unreadable)} chapter file(s) missing or unreadable and skipped: {shown}")
-    return LoadedDocument(pages=pages, warnings=warnings)
+    return LoadedDocument(pages=pages, warnings=warnings, headings=True)
 
 
 def _xml(data: bytes) -> ET.Element:

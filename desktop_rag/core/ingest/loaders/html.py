@@ -15,7 +15,6 @@ from ._base import (
     LoadedDocument,
     LoadError,
     PageText,
-    escape_heading_markers,
     normalize_text,
     register_loader,
 )
@@ -215,7 +214,7 @@ def html_to_text(markup: str) -> str:
 def _finish_lines(raw: str) -> str:
     """Strip lines, escape stray '#' lines, turn heading sentinels into '#' lines, one blank line max."""
     lines: list[str] = []
-    for line in escape_heading_markers(raw).split("\n"):
+    for line in (raw).split("\n"):
         line = line.strip()
         match = _HEADING_SENTINEL_RE.match(line)
         if match:
@@ -294,7 +293,7 @@ def html_bytes_to_text(data: bytes) -> str:
 
 def load_html(path: Path, max_bytes: int) -> LoadedDocument:
     """One page with the visible text of the web page."""
-    return LoadedDocument(pages=[PageText(number=None, text=html_bytes_to_text(path.read_bytes()))])
+    return LoadedDocument(pages=[PageText(number=None, text=html_bytes_to_text(path.read_bytes()))], headings=True)
 
 
 register_loader(HTML_EXTENSIONS, load_html)

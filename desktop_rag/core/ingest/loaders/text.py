@@ -16,7 +16,6 @@ from ._base import (
     LoadedDocument,
     LoadError,
     PageText,
-    escape_heading_markers,
     normalize_text,
     register_loader,
 )
@@ -192,14 +191,14 @@ def read_text_file(path: Path) -> str:
 
 def load_plain_text(path: Path, max_bytes: int) -> LoadedDocument:
     """Plain text and source code: one page, no headings (``# comment`` lines are escaped)."""
-    text = escape_heading_markers(normalize_text(read_text_file(path)))
+    text = (normalize_text(read_text_file(path)))
     return LoadedDocument(pages=[PageText(number=None, text=text)])
 
 
 def load_markdown(path: Path, max_bytes: int) -> LoadedDocument:
     """Markdown: ATX headings kept as they are, setext headings rewritten as ATX, code fences escaped."""
     text = markdown_to_heading_text(normalize_text(read_text_file(path)))
-    return LoadedDocument(pages=[PageText(number=None, text=text)])
+    return LoadedDocument(pages=[PageText(number=None, text=text)], headings=True)
 
 
 _FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
@@ -221,7 +220,7 @@ def markdown_to_heading_text(text: str) -> str:
         if fence is not None:
             if match and match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence):
                 fence = None
-            out.append(escape_heading_markers(line))
+            out.append((line))
         elif match:
             fence = match.group(1)
             out.append(line)
