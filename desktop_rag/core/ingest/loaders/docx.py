@@ -200,7 +200,7 @@ def _paragraph_blocks(paragraph: ET.Element, styles: _Styles, in_table: bool) ->
         elif _is_list_item(paragraph, styles) and not in_table:
             blocks.append(_LIST_MARK + (text))
         else:
-            blocks.append((text))
+            blocks.append(text)
     blocks.extend(text_boxes)
     return blocks
 
@@ -253,7 +253,7 @@ def _table_text(table: ET.Element, styles: _Styles) -> str:
             _walk_blocks(cell, styles, blocks, in_table=True)
             cells.append(" ".join(" ".join(block.split()) for block in blocks))
         if any(cells):
-            rows.append((" | ".join(cells)))
+            rows.append(" | ".join(cells))
     return "\n".join(rows)
 
 

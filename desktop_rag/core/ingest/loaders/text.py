@@ -220,7 +220,7 @@ def markdown_to_heading_text(text: str) -> str:
         if fence is not None:
             if match and match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence):
                 fence = None
-            out.append((line))
+            out.append(line)
         elif match:
             fence = match.group(1)
             out.append(line)
