@@ -57,7 +57,8 @@ class VectorIndex:
             return
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         with self._lock:
-            needed = len(self._live) + len(ids)
+            # Deleted slots still count until replaced, so size by the element count.
+            needed = self._index.get_current_count() + len(ids)
             capacity = self._index.get_max_elements()
             if needed > capacity:
                 self._index.resize_index(max(needed, int(capacity * 1.5)))
