@@ -198,6 +198,8 @@ def _cmd_status(args, paths: AppPaths) -> int:
         print(f"  {f['path']}{watched}: {f['documents']} documents, {f['chunks']} chunks, {f['failed']} failed")
         for e in f["errors"]:
             print(f"    failed: {e['path']}: {e['reason']}")
+        for w in f["warnings"]:
+            print(f"    warning: {w['path']}: {'; '.join(w['warnings'])}")
     return 0
 
 
