@@ -45,7 +45,7 @@ def load_pdf(path: Path, max_bytes: int) -> LoadedDocument:
         except Exception as exc:  # noqa: BLE001 - one bad page must not cost the whole document
             failed.append((index + 1, exc))
             continue
-        text = (normalize_text(raw))
+        text = normalize_text(raw)
         if not text.strip():
             empty.append(index + 1)
         pages.append(PageText(number=index + 1, text=text))

@@ -191,7 +191,7 @@ def read_text_file(path: Path) -> str:
 
 def load_plain_text(path: Path, max_bytes: int) -> LoadedDocument:
     """Plain text and source code: one page, no headings (``# comment`` lines are escaped)."""
-    text = (normalize_text(read_text_file(path)))
+    text = normalize_text(read_text_file(path))
     return LoadedDocument(pages=[PageText(number=None, text=text)])
 
 
