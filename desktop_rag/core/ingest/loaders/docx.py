@@ -198,7 +198,7 @@ def _paragraph_blocks(paragraph: ET.Element, styles: _Styles, in_table: bool) ->
         if level:
             blocks.append("#" * min(level, 6) + " " + " ".join(text.split()))
         elif _is_list_item(paragraph, styles) and not in_table:
-            blocks.append(_LIST_MARK + (text))
+            blocks.append(_LIST_MARK + text)
         else:
             blocks.append(text)
     blocks.extend(text_boxes)

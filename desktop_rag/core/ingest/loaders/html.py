@@ -214,7 +214,7 @@ def html_to_text(markup: str) -> str:
 def _finish_lines(raw: str) -> str:
     """Strip lines, escape stray '#' lines, turn heading sentinels into '#' lines, one blank line max."""
     lines: list[str] = []
-    for line in (raw).split("\n"):
+    for line in raw.split("\n"):
         line = line.strip()
         match = _HEADING_SENTINEL_RE.match(line)
         if match:
