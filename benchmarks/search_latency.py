@@ -24,7 +24,7 @@ from desktop_rag.core.config import MULTILINGUAL_E5, Settings
 from desktop_rag.core.embedder import create_embedder
 from desktop_rag.core.engine import RagEngine
 from desktop_rag.core.indexer import text_hash
-from desktop_rag.core.paths import AppPaths
+from desktop_rag.core.paths import AppPaths, resolve_paths
 from desktop_rag.core.retriever import Retriever, SearchOptions
 from desktop_rag.core.types import Chunk
 
@@ -38,7 +38,7 @@ def build_library(root: Path, model: str, n_chunks: int, seed: int = 7) -> tuple
     rng = random.Random(seed)
     kq, cf = korquad(), cranfield()
     sentences = [s for text in list(kq.docs.values()) + list(cf.docs.values()) for s in _SENTENCE.split(text) if len(s) > 20]
-    embedder = create_embedder(model)
+    embedder = create_embedder(model, resolve_paths().models_dir)
     started = time.perf_counter()
     base = np.vstack([embedder.embed_passages(sentences[i : i + 256]) for i in range(0, len(sentences), 256)])
     print(f"  embedded {len(sentences)} real sentences in {time.perf_counter() - started:.0f} s")

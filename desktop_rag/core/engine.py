@@ -36,7 +36,9 @@ class RagEngine:
         self.paths = paths.ensure()
         self.settings = (settings or Settings.load(paths.settings_file)).validate()
         self.store = Store(paths.database)
-        self.embedder = embedder or create_embedder(self.settings.embedding_model, self.settings.embed_batch_size)
+        self.embedder = embedder or create_embedder(
+            self.settings.embedding_model, self.paths.models_dir, self.settings.embed_batch_size
+        )
         self._writer = threading.Lock()
         self._vectors_lock = threading.Lock()
         self._vectors: VectorIndex | None = None

@@ -14,6 +14,8 @@ import platformdirs
 
 APP_NAME = "desktop-rag"
 DATA_DIR_ENV = "DESKTOP_RAG_DATA_DIR"
+# Where built-in models are prepared; defaults to <data dir>/models (tests share one).
+MODELS_DIR_ENV = "DESKTOP_RAG_MODELS_DIR"
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,8 @@ class AppPaths:
 
     @property
     def models_dir(self) -> Path:
-        return self.root / "models"
+        override = os.environ.get(MODELS_DIR_ENV)
+        return Path(override).expanduser().resolve() if override else self.root / "models"
 
     @property
     def logs_dir(self) -> Path:
