@@ -6,10 +6,9 @@ import hashlib
 import os
 import re
 import shutil
+import tempfile  # noqa: E402
 from collections.abc import Sequence
 from pathlib import Path
-
-import tempfile  # noqa: E402
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Every test library shares one prepared copy of the built-in models (built once, reused by reruns).
