@@ -38,7 +38,8 @@ log = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[Progress], None]
 
-_GROUP_CHUNKS = 256  # chunks embedded together before their documents are committed
+_GROUP_CHUNKS = 1024  # chunks embedded together (sorted by length: less padding) before their documents are committed
+_EMBED_SLICE = 256  # chunks per embedding call: progress is reported between calls
 _CHECKPOINT_S = 120.0  # save the vector index this often during long runs
 
 
@@ -254,15 +255,23 @@ class Indexer:
         return _Parsed(entry, digest, chunks, [text_hash(c.text) for c in chunks], len(document.pages), document.warnings)
 
     def _commit_group(self, folder_id, group: list[_Parsed], report, state, notify, cancel, started) -> None:
+        """Embed the group's new chunks (each distinct text once), then commit document by document."""
         model_id = self.embedder.model_id
         wanted: dict[str, str] = {}
         for parsed in group:
             for h, c in zip(parsed.chunk_hashes, parsed.chunks, strict=True):
                 wanted.setdefault(h, c.text)
         known = self.store.known_hashes(wanted, model_id)
-        missing = [h for h in wanted if h not in known]
-        vectors = self.embedder.embed_passages([wanted[h] for h in missing]) if missing else np.zeros((0, 0))
-        new_vectors = dict(zip(missing, vectors, strict=True))
+        # Sorted by length, so batches hold similar lengths and padding wastes little.
+        missing = sorted((h for h in wanted if h not in known), key=lambda h: len(wanted[h]))
+        new_vectors: dict[str, np.ndarray] = {}
+        for start in range(0, len(missing), _EMBED_SLICE):
+            if cancel.is_set():
+                return
+            part = missing[start : start + _EMBED_SLICE]
+            new_vectors.update(zip(part, self.embedder.embed_passages([wanted[h] for h in part]), strict=True))
+            state.chunks_done += len(part)  # progress while the model works, not only at commits
+            self._advance(state, None, 0, notify, started)
         report.chunks_embedded += len(missing)
         for parsed in group:
             if cancel.is_set():
@@ -280,16 +289,19 @@ class Indexer:
             report.chunks_added += len(added)
             for warning in parsed.warnings:
                 report.warnings.append(FileError(entry.path, warning))
-            self._advance(state, entry, len(added), notify, started)
+            # Chunks embedded above were counted already; the rest reused known vectors.
+            self._advance(state, entry, len(added) - len(mine), notify, started)
 
     def _vectors_remove(self, chunk_ids: list[int]) -> None:
         if chunk_ids:
             self.vectors.remove(chunk_ids)
 
     @staticmethod
-    def _advance(state: Progress, entry: FileEntry, chunks: int, notify: ProgressCallback, started: float) -> None:
-        state.files_done += 1
-        state.bytes_done += entry.size
+    def _advance(state: Progress, entry: FileEntry | None, chunks: int, notify: ProgressCallback, started: float) -> None:
+        """Count a finished file (``entry``) and/or ``chunks`` more chunks, then report."""
+        if entry is not None:
+            state.files_done += 1
+            state.bytes_done += entry.size
         state.chunks_done += chunks
         elapsed = max(time.monotonic() - started, 1e-6)
         state.chunks_per_s = state.chunks_done / elapsed
