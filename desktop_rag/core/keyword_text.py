@@ -52,9 +52,24 @@ def query_terms(text: str) -> list[str]:
     return list(seen)
 
 
-def fts_match_expression(text: str) -> str | None:
+def fts_match_expression(text: str, terms: list[str] | None = None) -> str | None:
     """An FTS5 MATCH expression (terms OR-ed, each quoted so no user text is syntax)."""
-    terms = query_terms(text)
+    terms = query_terms(text) if terms is None else terms
     if not terms:
         return None
     return " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+
+
+def prune_common_terms(terms: list[str], doc_counts: dict[str, int], total: int, keep_at_least: int = 3) -> list[str]:
+    """Leave out terms found in more than 5% of a big library's chunks.
+
+    Such terms (question endings like 무엇/인가 as bigrams) add little to BM25 but make
+    FTS5 score most of the library: at 100k chunks they cost tens of milliseconds.
+    The rarest ``keep_at_least`` terms always stay.
+    """
+    limit = max(0.05 * total, 2000)
+    common = {t for t in terms if doc_counts.get(t, 0) > limit}
+    if not common:
+        return terms
+    rarest = sorted(terms, key=lambda t: doc_counts.get(t, 0))[:keep_at_least]
+    return [t for t in terms if t not in common or t in rarest]

@@ -9,7 +9,7 @@ import numpy as np
 
 from . import fusion
 from .embedder import Embedder
-from .keyword_text import fts_match_expression
+from .keyword_text import fts_match_expression, prune_common_terms, query_terms
 from .store import HEADING_SEP, Store, chunk_filter
 from .types import Hit
 from .vector_index import VectorIndex
@@ -62,7 +62,7 @@ class Retriever:
                 return {}, {}
 
         keyword: dict[int, float] = {}
-        match = fts_match_expression(query) if options.mode in ("hybrid", "keyword") else None
+        match = self._match_expression(query) if options.mode in ("hybrid", "keyword") else None
         if match:
             keyword = dict(self.store.keyword_search(match, pool, filter_sql, params))
 
@@ -71,11 +71,16 @@ class Retriever:
             q = self.embedder.embed_query(query)
             dense = dict(self.vectors.search(q, pool, allowed.__contains__ if allowed is not None else None))
             if options.mode == "hybrid":
-                # Score every candidate on both sides, so fusion compares like with like.
+                # Exact cosines for keyword candidates the ANN search did not return (cheap: vectors
+                # are in memory). The other way round would cost a second full-text query.
                 dense.update(self._exact_dense(q, [i for i in keyword if i not in dense]))
-                if match:
-                    keyword.update(self.store.keyword_scores(match, [i for i in dense if i not in keyword]))
         return keyword, dense
+
+    def _match_expression(self, query: str) -> str | None:
+        terms = query_terms(query)
+        if len(terms) > 3:
+            terms = prune_common_terms(terms, self.store.term_document_counts(terms), self.store.chunk_count())
+        return fts_match_expression(query, terms)
 
     def _exact_dense(self, q: np.ndarray, ids: list[int]) -> dict[int, float]:
         """Cosine for keyword candidates the ANN search did not return, so fusion sees both scores."""

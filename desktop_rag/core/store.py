@@ -78,6 +78,10 @@ MIGRATIONS: list[str] = [
     -- re-analysing chunks.text (see ANALYZER_VERSION).
     CREATE VIRTUAL TABLE chunks_fts USING fts5(body, content='', tokenize='{FTS_TOKENIZER}');
     """,
+    # v2: document frequencies of indexed terms, to leave very common terms out of big queries.
+    """
+    CREATE VIRTUAL TABLE chunks_fts_vocab USING fts5vocab(chunks_fts, 'row');
+    """,
 ]
 
 HEADING_SEP = " \u203a "  # "a › b": stored form of a heading path
@@ -402,6 +406,13 @@ class Store:
             return [(r[0], r[1]) for r in self.db.execute(sql, (match, *params, limit))]
         except sqlite3.OperationalError:
             return []  # an expression FTS5 cannot parse finds nothing rather than failing the search
+
+    def term_document_counts(self, terms: Sequence[str]) -> dict[str, int]:
+        """How many chunks contain each term (as indexed; unknown or stemmed-away terms are absent)."""
+        if not terms:
+            return {}
+        marks = ",".join("?" * len(terms))
+        return dict(self.db.execute(f"SELECT term, doc FROM chunks_fts_vocab WHERE term IN ({marks})", list(terms)))
 
     def keyword_scores(self, match: str, chunk_ids: Sequence[int]) -> dict[int, float]:
         """BM25 scores of the given chunks (those matching no term are left out)."""
