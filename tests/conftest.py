@@ -22,6 +22,7 @@ from desktop_rag.core.embedder import Embedder, create_embedder  # noqa: E402
 from desktop_rag.core.engine import RagEngine  # noqa: E402
 from desktop_rag.core.paths import AppPaths  # noqa: E402
 
+
 def _find_shared_data() -> Path:
     """$DESKTOP_RAG_SHARED_DATA, else ../shared/data beside the checkout, else the workspace copy."""
     if os.environ.get("DESKTOP_RAG_SHARED_DATA"):

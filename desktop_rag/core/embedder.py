@@ -201,9 +201,4 @@ def _folder_fingerprint(folder: Path) -> str:
     return digest.hexdigest()[:12]
 
 
-def describe(embedder: Embedder) -> dict:
-    """Facts about the model for status output (does not load it)."""
-    return {"name": embedder.name, "model_id": embedder.model_id}
-
-
-__all__ = ["Embedder", "SentenceTransformerEmbedder", "create_embedder", "describe"]
+__all__ = ["Embedder", "SentenceTransformerEmbedder", "create_embedder"]

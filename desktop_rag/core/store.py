@@ -414,17 +414,6 @@ class Store:
         marks = ",".join("?" * len(terms))
         return dict(self.db.execute(f"SELECT term, doc FROM chunks_fts_vocab WHERE term IN ({marks})", list(terms)))
 
-    def keyword_scores(self, match: str, chunk_ids: Sequence[int]) -> dict[int, float]:
-        """BM25 scores of the given chunks (those matching no term are left out)."""
-        if not chunk_ids:
-            return {}
-        marks = ",".join("?" * len(chunk_ids))
-        sql = f"SELECT rowid, -bm25(chunks_fts) FROM chunks_fts WHERE chunks_fts MATCH ? AND rowid IN ({marks})"
-        try:
-            return {r[0]: r[1] for r in self.db.execute(sql, (match, *chunk_ids))}
-        except sqlite3.OperationalError:
-            return {}
-
     def chunk_rows(self, chunk_ids: Sequence[int]) -> dict[int, tuple]:
         """chunk id -> (path, page, text, char_start, char_end, heading_path, collection)."""
         out: dict[int, tuple] = {}
