@@ -408,11 +408,22 @@ class Store:
             return []  # an expression FTS5 cannot parse finds nothing rather than failing the search
 
     def term_document_counts(self, terms: Sequence[str]) -> dict[str, int]:
-        """How many chunks contain each term (as indexed; unknown or stemmed-away terms are absent)."""
+        """How many chunks contain each query term, after the same stemming the index applies."""
         if not terms:
             return {}
-        marks = ",".join("?" * len(terms))
-        return dict(self.db.execute(f"SELECT term, doc FROM chunks_fts_vocab WHERE term IN ({marks})", list(terms)))
+        db = self.db
+        if not getattr(self._local, "stemmer_ready", False):
+            # FTS5 is the only porter stemmer at hand: tokenise the terms in a scratch table.
+            db.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.query_terms USING fts5(t, tokenize='{FTS_TOKENIZER}')")
+            db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.query_stems USING fts5vocab('temp', 'query_terms', 'instance')")
+            self._local.stemmer_ready = True
+        db.execute("DELETE FROM temp.query_terms")
+        db.executemany("INSERT INTO temp.query_terms(rowid, t) VALUES (?, ?)", enumerate(terms))
+        stems = {doc: term for term, doc in db.execute("SELECT term, doc FROM temp.query_stems")}
+        unique = sorted(set(stems.values()))
+        marks = ",".join("?" * len(unique))
+        counts = dict(db.execute(f"SELECT term, doc FROM chunks_fts_vocab WHERE term IN ({marks})", unique))
+        return {terms[i]: counts.get(stem, 0) for i, stem in stems.items()}
 
     def chunk_rows(self, chunk_ids: Sequence[int]) -> dict[int, tuple]:
         """chunk id -> (path, page, text, char_start, char_end, heading_path, collection)."""
