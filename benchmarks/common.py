@@ -15,30 +15,38 @@ from desktop_rag.core.embedder import Embedder
 
 
 class HashingEmbedder(Embedder):
-    """Hashed bag of words: stands in for a model where only bookkeeping is measured."""
+    """Hashed bag of words: fast, deterministic, similar texts get similar vectors.
 
-    name = "hashing (benchmark stand-in)"
-    model_id = "bench:hashing:v1"
+    Stands in for a model where only bookkeeping is measured (benchmarks) or tested.
+    """
+
+    name = "hashing (stand-in)"
+
+    def __init__(self, model_id: str = "bench:hashing:v1", dim: int = 64, max_tokens: int = 256):
+        self.model_id = model_id
+        self._dim = dim
+        self._max = max_tokens
 
     @property
     def dim(self) -> int:
-        return 64
+        return self._dim
 
     @property
     def max_tokens(self) -> int:
-        return 256
+        return self._max
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         return [len(re.findall(r"\w+|[^\w\s]", t)) + 2 for t in texts]
 
     def _vector(self, text: str) -> np.ndarray:
-        v = np.zeros(64, dtype=np.float32)
+        v = np.zeros(self._dim, dtype=np.float32)
         for word in re.findall(r"\w+", text.lower()):
-            v[int(hashlib.md5(word.encode()).hexdigest()[:8], 16) % 64] += 1.0
-        return v / (np.linalg.norm(v) or 1.0)
+            v[int(hashlib.md5(word.encode()).hexdigest()[:8], 16) % self._dim] += 1.0
+        norm = np.linalg.norm(v)
+        return v / norm if norm else v + 1.0 / np.sqrt(self._dim)
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
-        return np.vstack([self._vector(t) for t in texts]) if texts else np.zeros((0, 64), np.float32)
+        return np.vstack([self._vector(t) for t in texts]) if texts else np.zeros((0, self._dim), np.float32)
 
     def embed_query(self, text: str) -> np.ndarray:
         return self._vector(text)

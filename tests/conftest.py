@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
-import re
 import shutil
 import tempfile  # noqa: E402
 from collections.abc import Sequence
@@ -17,6 +15,7 @@ os.environ.setdefault("DESKTOP_RAG_MODELS_DIR", str(Path(tempfile.gettempdir()) 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
+from benchmarks.common import HashingEmbedder  # noqa: E402
 from desktop_rag.core.config import ENGLISH_MINILM, MULTILINGUAL_E5, Settings  # noqa: E402
 from desktop_rag.core.embedder import Embedder, create_embedder  # noqa: E402
 from desktop_rag.core.engine import RagEngine  # noqa: E402
@@ -52,41 +51,18 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
-class FakeEmbedder(Embedder):
-    """Hashed bag of words: fast, deterministic, and similar texts get similar vectors."""
+class FakeEmbedder(HashingEmbedder):
+    """The hashing stand-in, remembering every passage it embedded."""
 
     name = "fake"
 
     def __init__(self, model_id: str = "fake:v1", dim: int = 64, max_tokens: int = 128):
-        self.model_id = model_id
-        self._dim = dim
-        self._max = max_tokens
+        super().__init__(model_id, dim, max_tokens)
         self.embedded: list[str] = []
-
-    @property
-    def dim(self) -> int:
-        return self._dim
-
-    @property
-    def max_tokens(self) -> int:
-        return self._max
-
-    def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        return [len(re.findall(r"\w+|[^\w\s]", t)) + 2 for t in texts]
-
-    def _vector(self, text: str) -> np.ndarray:
-        v = np.zeros(self._dim, dtype=np.float32)
-        for word in re.findall(r"\w+", text.lower()):
-            v[int(hashlib.md5(word.encode()).hexdigest(), 16) % self._dim] += 1.0
-        norm = np.linalg.norm(v)
-        return v / norm if norm else v + 1.0 / np.sqrt(self._dim)
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         self.embedded.extend(texts)
-        return np.vstack([self._vector(t) for t in texts]) if texts else np.zeros((0, self._dim), np.float32)
-
-    def embed_query(self, text: str) -> np.ndarray:
-        return self._vector(text)
+        return super().embed_passages(texts)
 
 
 @pytest.fixture

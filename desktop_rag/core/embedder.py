@@ -104,8 +104,11 @@ class SentenceTransformerEmbedder(Embedder):
     @cached_property
     def model(self):
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
 
-        logging.getLogger("transformers.tokenization_utils_base").setLevel(logging.ERROR)
+        # No "Loading weights" bars or advice on the user's terminal.
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
         with self._lock:
             return SentenceTransformer(str(self.folder), device="cpu", local_files_only=True)
 

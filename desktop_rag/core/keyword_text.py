@@ -60,6 +60,10 @@ def fts_match_expression(text: str, terms: list[str] | None = None) -> str | Non
     return " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
 
 
+# No term can be "common" (in over max(5%, 2000) chunks) below this many chunks.
+PRUNE_MIN_CHUNKS = 2000
+
+
 def prune_common_terms(terms: list[str], doc_counts: dict[str, int], total: int, keep_at_least: int = 3) -> list[str]:
     """Leave out terms found in more than 5% of a big library's chunks.
 
@@ -67,7 +71,7 @@ def prune_common_terms(terms: list[str], doc_counts: dict[str, int], total: int,
     FTS5 score most of the library: at 100k chunks they cost tens of milliseconds.
     The rarest ``keep_at_least`` terms always stay.
     """
-    limit = max(0.05 * total, 2000)
+    limit = max(0.05 * total, PRUNE_MIN_CHUNKS)
     common = {t for t in terms if doc_counts.get(t, 0) > limit}
     if not common:
         return terms

@@ -9,7 +9,7 @@ import numpy as np
 
 from . import fusion
 from .embedder import Embedder
-from .keyword_text import fts_match_expression, prune_common_terms, query_terms
+from .keyword_text import PRUNE_MIN_CHUNKS, fts_match_expression, prune_common_terms, query_terms
 from .store import HEADING_SEP, Store, chunk_filter
 from .types import Hit
 from .vector_index import VectorIndex
@@ -79,7 +79,9 @@ class Retriever:
     def _match_expression(self, query: str) -> str | None:
         terms = query_terms(query)
         if len(terms) > 3:
-            terms = prune_common_terms(terms, self.store.term_document_counts(terms), self.store.chunk_count())
+            total = self.store.chunk_count()
+            if total > PRUNE_MIN_CHUNKS:  # smaller libraries are fast as they are: skip the lookups
+                terms = prune_common_terms(terms, self.store.term_document_counts(terms), total)
         return fts_match_expression(query, terms)
 
     def _exact_dense(self, q: np.ndarray, ids: list[int]) -> dict[int, float]:
