@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import threading
 import time
@@ -87,6 +88,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("desktop-rag: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into `head` and closed early: not an error
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps the interpreter's final flush quiet
+        return 0
     except Exception as exc:  # never a traceback on the terminal; the log has it
         log.exception("command %s failed", args.command)
         print(f"desktop-rag: error: {type(exc).__name__}: {exc} (details in {log_file})", file=sys.stderr)
