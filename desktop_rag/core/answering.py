@@ -1,0 +1,194 @@
+"""Questions to grounded answers: retrieve -> relevance gate -> prompt -> stream -> citations.
+
+    session = engine.chat(model)
+    stream = session.ask("What does the contract say about notice periods?")
+    for piece in stream:          # text as the model writes it; stream.cancel() from any thread
+        print(piece, end="")
+    result = stream.result        # answer, citations, sources, abstained, timing
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from .grounding import Citation, Relevance, assess_relevance, is_refusal, map_citations
+from .keyword_text import query_terms
+from .llm import GenerationOptions, GenerationStats, LocalModel
+from .prompting import Conversation, PromptBuilder, Source, Turn, refusal
+from .store import Store
+from .types import Hit
+
+SearchFn = Callable[[str, int], list[Hit]]
+
+
+@dataclass
+class AnswerResult:
+    question: str
+    answer: str = ""
+    abstained: bool = False
+    abstain_reason: str = ""  # "no relevant passages" | "the model found no answer in the sources"
+    citations: list[Citation] = field(default_factory=list)
+    unknown_citations: list[int] = field(default_factory=list)  # [n] markers that point to no source
+    sources: list[Source] = field(default_factory=list)  # what the model was shown
+    omitted_sources: int = 0  # retrieved passages left out for lack of room in the context
+    turns_dropped: int = 0
+    relevance: Relevance | None = None
+    stats: GenerationStats | None = None
+    cancelled: bool = False
+    language: str = "en"
+    retrieval_s: float = 0.0  # search and relevance check, before the model starts
+
+    @property
+    def ttft_s(self) -> float:
+        """What the user waits for the first word: retrieval plus the model's first token."""
+        return self.retrieval_s + (self.stats.ttft_s if self.stats else 0.0)
+
+    @property
+    def uncited(self) -> bool:
+        """An answer (not a refusal) that cites no source: the user should check it."""
+        return not self.abstained and not self.cancelled and bool(self.answer.strip()) and not self.citations
+
+    def to_json(self) -> dict:
+        stats = self.stats
+        return {
+            "answer": self.answer,
+            "abstained": self.abstained,
+            "abstain_reason": self.abstain_reason or None,
+            "citations": [c.as_dict() for c in self.citations],
+            "unknown_citations": self.unknown_citations,
+            "sources": [
+                {"n": s.n, "path": s.hit.path, "page": s.hit.page, "text": s.hit.text,
+                 "char_start": s.hit.char_start, "char_end": s.hit.char_end, "truncated": s.truncated}
+                for s in self.sources
+            ],
+            "omitted_sources": self.omitted_sources,
+            "relevance": self.relevance.as_dict() if self.relevance else None,
+            "cancelled": self.cancelled,
+            "timing": {
+                "ttft_s": round(self.ttft_s, 3),
+                "retrieval_s": round(self.retrieval_s, 3),
+                "tokens_per_s": round(stats.tokens_per_s, 1) if stats else None,
+                "prompt_tokens": stats.prompt_tokens if stats else 0,
+                "cached_prompt_tokens": stats.cached_tokens if stats else 0,
+                "generated_tokens": stats.generated_tokens if stats else 0,
+            },
+        }
+
+
+class AnswerStream:
+    """Text pieces of one answer as they are generated; ``result`` is complete once exhausted."""
+
+    def __init__(self, pieces: Iterator[str], result: AnswerResult, cancel: threading.Event):
+        self._pieces = pieces
+        self.result = result
+        self._cancel = cancel
+
+    def __iter__(self) -> Iterator[str]:
+        return self._pieces
+
+    def cancel(self) -> None:
+        """Stop generating (safe from any thread); the partial answer stays in ``result``."""
+        self._cancel.set()
+
+    def wait(self) -> AnswerResult:
+        """Consume the rest and return the result."""
+        for _ in self._pieces:
+            pass
+        return self.result
+
+
+@dataclass(frozen=True)
+class AnswerOptions:
+    sources: int = 6  # passages retrieved per question
+    generation: GenerationOptions = GenerationOptions()
+    dense_threshold: float | None = None  # the embedder's calibrated on-topic cosine, if any
+    coverage_threshold: float = 0.5
+
+
+class ChatSession:
+    """One conversation with a loaded model over the library; follow-ups see earlier turns."""
+
+    def __init__(
+        self,
+        model: LocalModel,
+        store: Store,
+        search: SearchFn,
+        options: AnswerOptions = AnswerOptions(),
+        dense_trusted: Callable[[str], bool] | None = None,
+    ):
+        self.model = model
+        # Whether the embedding model reads the question's language (an English model's cosines
+        # on Korean text say nothing): only then may its similarity vouch for relevance.
+        self.dense_trusted = dense_trusted or (lambda question: True)
+        self.store = store
+        self.search = search
+        self.options = options
+        self.conversation = Conversation()
+        self.builder = PromptBuilder(
+            model, model.info.chat_template, model.token_text(model.bos_token), model.token_text(model.eos_token)
+        )
+
+    def reset(self) -> None:
+        """Start a new conversation (the model's cached instructions stay warm)."""
+        self.conversation.clear()
+
+    def retrieval_query(self, question: str) -> str:
+        """Short follow-ups ("and in 2020?") are searched together with the previous question."""
+        turns = self.conversation.turns
+        if turns and len(query_terms(question)) < 6:
+            return f"{turns[-1].question} {question}"
+        return question
+
+    def ask(self, question: str, cancel: threading.Event | None = None) -> AnswerStream:
+        """Start answering ``question``; iterate the returned stream for the text."""
+        question = question.strip()
+        cancel = cancel or threading.Event()
+        result = AnswerResult(question=question)
+        return AnswerStream(self._run(question, result, cancel), result, cancel)
+
+    def _run(self, question: str, result: AnswerResult, cancel: threading.Event) -> Iterator[str]:
+        started = time.perf_counter()
+        hits = self.search(self.retrieval_query(question), self.options.sources) if question else []
+        threshold = self.options.dense_threshold if self.dense_trusted(question) else None
+        result.relevance = assess_relevance(self.store, question, hits, threshold, self.options.coverage_threshold)
+        built = self.builder.build(self.conversation, question, hits if result.relevance.relevant else [], self.options.generation.max_tokens)
+        result.language = built.language
+        if not result.relevance.relevant:
+            # Nothing to answer from: say so rather than let the model invent an answer.
+            result.answer = refusal(built.language)
+            result.abstained, result.abstain_reason = True, "no relevant passages"
+            result.retrieval_s = time.perf_counter() - started
+            result.stats = GenerationStats()
+            self.conversation.turns.append(Turn(question, result.answer, ()))
+            yield result.answer
+            return
+
+        result.sources = built.sources
+        result.omitted_sources = len(built.omitted)
+        result.turns_dropped = built.turns_dropped
+        stats = GenerationStats()
+        result.stats = stats
+        options = GenerationOptions(**{**self.options.generation.__dict__, "stop": built.stop + self.options.generation.stop})
+        pieces: list[str] = []
+        result.retrieval_s = time.perf_counter() - started
+        try:
+            for piece in self.model.stream(built.tokens, options, cancel, stats):
+                pieces.append(piece)
+                result.answer = "".join(pieces)
+                yield piece
+        finally:
+            result.answer = "".join(pieces).strip()
+            result.cancelled = stats.stop_reason == "cancelled" or cancel.is_set()
+            self._finish(result, built.new_sources)
+
+    def _finish(self, result: AnswerResult, new_sources: Sequence[Source]) -> None:
+        visible = {s.n: s for s in result.sources}
+        result.citations, result.unknown_citations = map_citations(result.answer, visible)
+        if is_refusal(result.answer):
+            result.abstained, result.abstain_reason = True, "the model found no answer in the sources"
+            result.citations = []
+        if result.answer:
+            self.conversation.turns.append(Turn(result.question, result.answer, tuple(s.n for s in new_sources)))
