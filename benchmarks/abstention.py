@@ -77,10 +77,15 @@ def build(workdir: Path, model: str) -> RagEngine:
         for prefix, data in (("kq", korquad()), ("cr", cranfield())):
             for doc_id, text in data.docs.items():
                 (docs / f"{prefix}-{doc_id}.txt").write_text(text, encoding="utf-8")
-    engine = RagEngine(AppPaths(workdir / f"lib-{model.replace(':', '_').replace('/', '_')}"), Settings(embedding_model=model))
+    engine = RagEngine(
+        AppPaths(workdir / f"lib-{model.replace(':', '_').replace('/', '_')}"),
+        Settings(embedding_model=model),
+    )
     started = time.perf_counter()
     report = engine.index_folder(docs)
-    print(f"library: {report.files_seen} documents, {engine.store.chunk_count()} chunks ({time.perf_counter() - started:.0f} s)")
+    print(
+        f"library: {report.files_seen} documents, {engine.store.chunk_count()} chunks ({time.perf_counter() - started:.0f} s)"
+    )
     return engine
 
 
@@ -96,6 +101,11 @@ def signals(engine: RagEngine, questions: list[str]) -> list[tuple[float, float 
     return out
 
 
+def pick(values: list[float], share: float) -> float:
+    """The value below which ``share`` of the sorted ``values`` lie."""
+    return values[min(len(values) - 1, int(share * len(values)))] if values else float("nan")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", default=MULTILINGUAL_E5)
@@ -106,19 +116,26 @@ def main() -> None:
     engine = build(workdir, args.model)
     rng = random.Random(7)
     kq = [q for _, q in korquad().queries]
-    answerable = {"KorQuAD": rng.sample(kq, min(args.sample, len(kq))), "Cranfield": [q for _, q in cranfield().queries]}
+    answerable = {
+        "KorQuAD": rng.sample(kq, min(args.sample, len(kq))),
+        "Cranfield": [q for _, q in cranfield().queries],
+    }
     off = {"off-topic EN": OFF_TOPIC_EN, "off-topic KO": OFF_TOPIC_KO}
     measured = {name: signals(engine, qs) for name, qs in {**answerable, **off}.items()}
     for name, values in measured.items():
         cov = sorted(c for c, _ in values)
         cos = sorted(d for _, d in values if d is not None)
-        pick = (lambda xs, p: xs[min(len(xs) - 1, int(p * len(xs)))] if xs else float("nan"))
-        print(f"{name:>13}: coverage p5 {pick(cov, .05):.2f} p50 {pick(cov, .5):.2f} p95 {pick(cov, .95):.2f} max {cov[-1]:.2f}"
-              f" | cosine p5 {pick(cos, .05):.3f} p50 {pick(cos, .5):.3f} p95 {pick(cos, .95):.3f} max {pick(cos, 1):.3f}")
+        print(
+            f"{name:>13}: coverage p5 {pick(cov, 0.05):.2f} p50 {pick(cov, 0.5):.2f} p95 {pick(cov, 0.95):.2f} max {cov[-1]:.2f}"
+            f" | cosine p5 {pick(cos, 0.05):.3f} p50 {pick(cos, 0.5):.3f} p95 {pick(cos, 0.95):.3f} max {pick(cos, 1):.3f}"
+        )
     chosen = engine.embedder.on_topic_cosine
     row = []
     for name, values in measured.items():
-        passed = [c >= DEFAULT_COVERAGE_THRESHOLD or (chosen is not None and d is not None and d >= chosen) for c, d in values]
+        passed = [
+            c >= DEFAULT_COVERAGE_THRESHOLD or (chosen is not None and d is not None and d >= chosen)
+            for c, d in values
+        ]
         share = sum(passed) / len(passed)
         row.append(f"{name} {share if name in answerable else 1 - share:.3f}")
     print(f"chosen (coverage {DEFAULT_COVERAGE_THRESHOLD}, cosine {chosen}): " + ", ".join(row))
@@ -132,7 +149,10 @@ def main() -> None:
                 passed = [c >= cov or (cos is not None and d is not None and d >= cos) for c, d in values]
                 share = sum(passed) / len(passed)
                 row.append(share if name in answerable else 1 - share)
-            print(f"{cov:8.2f}  {'-' if cos is None else f'{cos:.2f}':>6}   " + "  ".join(f"{v:13.3f}" for v in row))
+            print(
+                f"{cov:8.2f}  {'-' if cos is None else f'{cos:.2f}':>6}   "
+                + "  ".join(f"{v:13.3f}" for v in row)
+            )
     engine.close()
 
 

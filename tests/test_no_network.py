@@ -26,11 +26,14 @@ for model in ("builtin:all-MiniLM-L6-v2", "builtin:multilingual-e5-small"):
     assert main(["--data-dir", lib, "config", "embedding_model", model]) == 0
     assert main(["--data-dir", lib, "index", folder, "--quiet"]) == 0
     assert main(["--data-dir", lib, "search", "프로세스와 스레드", "--json", "-k", "1"]) == 0
+# Answering: model discovery, the GGUF check, llama.cpp generation.
+assert main(["--data-dir", lib, "models"]) == 0
+assert main(["--data-dir", lib, "ask", "프로세스와 스레드의 차이는?", "--json", "--max-tokens", "16"]) == 0
 print("NO-NETWORK-OK")
 """
 
 
-def test_index_and_search_without_network(tmp_path, docs):
+def test_index_search_and_answer_without_network(tmp_path, docs, gemma_path):
     folder = tmp_path / "docs"
     folder.mkdir()
     for src in [docs / "markdown/korean/interview_question_OS.md", docs / "pdf/text_born_digital/multi_page.pdf"]:
@@ -43,3 +46,4 @@ def test_index_and_search_without_network(tmp_path, docs):
     assert "NO-NETWORK-OK" in result.stdout
     assert "interview_question_OS.md" in result.stdout
     assert "network access attempted" not in result.stderr
+    assert '"answer": ' in result.stdout and '"abstained": false' in result.stdout

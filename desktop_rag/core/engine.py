@@ -238,7 +238,11 @@ class RagEngine:
 
         options = AnswerOptions(
             sources=settings.answer_sources,
-            generation=GenerationOptions(max_tokens=settings.max_answer_tokens, temperature=settings.temperature),
+            generation=GenerationOptions(
+                max_tokens=settings.max_answer_tokens,
+                temperature=settings.temperature,
+                stop=tuple(s for s in settings.stop_sequences if s),
+            ),
             dense_threshold=None if self.reembed_needed else self.embedder.on_topic_cosine,
         )
         return ChatSession(

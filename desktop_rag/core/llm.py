@@ -87,7 +87,7 @@ def _import_llama_cpp():
 
     global _log_callback
     if _log_callback is None:
-        levels = {2: logging.WARNING, 3: logging.ERROR}
+        levels = {3: logging.WARNING, 4: logging.ERROR}  # ggml: 1 debug, 2 info, 3 warn, 4 error, 5 cont
 
         @llama_cpp.llama_log_callback
         def _forward(level: int, text: bytes, _user: ctypes.c_void_p) -> None:

@@ -91,10 +91,14 @@ def test_korean_questions_get_korean_instructions_and_refusal():
     assert question_language("What is the tallest building in Seoul?") == "en"
     assert question_language("KTX는 언제 개통했나?") == "ko"
     model = WordModel()
-    built = PromptBuilder(model, None).build(Conversation(), "서울의 인구는?", [hit(1)], 100)
+    built = PromptBuilder(model, CHATML, "<s>", "<|im_end|>").build(Conversation(), "서울의 인구는?", [hit(1)], 100)
     text = model.decode(built.tokens)
     assert built.language == "ko"
-    assert "한국어로" in text and REFUSAL["ko"].split()[0] in text
+    assert "한국어로" in text and REFUSAL["ko"] in text
+    # A base model would only parrot the hint as part of the question: it gets none.
+    plain = WordModel()
+    PromptBuilder(plain, None).build(Conversation(), "서울의 인구는?", [hit(1)], 100)
+    assert "한국어로" not in " ".join(plain.vocab)
 
 
 CHATML = (

@@ -1,0 +1,88 @@
+"""Test helper: a copy of a GGUF model with a chat template added to its metadata.
+
+The Gemma 3 270M test model is a base model without a template; giving a copy Gemma 3's own
+template exercises the chat-template path with real llama.cpp tokenization of control tokens.
+"""
+
+from __future__ import annotations
+
+import shutil
+import struct
+from pathlib import Path
+
+GEMMA3_TEMPLATE = (
+    "{{ bos_token }}"
+    "{%- if messages[0]['role'] == 'system' -%}"
+    "{%- set first_user_prefix = messages[0]['content'] + '\n\n' -%}"
+    "{%- set loop_messages = messages[1:] -%}"
+    "{%- else -%}{%- set first_user_prefix = '' -%}{%- set loop_messages = messages -%}{%- endif -%}"
+    "{%- for message in loop_messages -%}"
+    "{%- if (message['role'] == 'user') != (loop.index0 % 2 == 0) -%}"
+    "{{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}"
+    "{%- endif -%}"
+    "{%- set role = 'model' if message['role'] == 'assistant' else message['role'] -%}"
+    "{{ '<start_of_turn>' + role + '\n' + (first_user_prefix if loop.first else '') }}"
+    "{{ message['content'] | trim }}{{ '<end_of_turn>\n' }}"
+    "{%- endfor -%}"
+    "{%- if add_generation_prompt -%}{{ '<start_of_turn>model\n' }}{%- endif -%}"
+)
+
+_SCALAR = {0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8}
+
+
+def _skip_value(data: bytes, pos: int, vtype: int) -> int:
+    if vtype in _SCALAR:
+        return pos + _SCALAR[vtype]
+    if vtype == 8:  # string
+        (n,) = struct.unpack_from("<Q", data, pos)
+        return pos + 8 + n
+    if vtype == 9:  # array
+        etype, count = struct.unpack_from("<IQ", data, pos)
+        pos += 12
+        if etype in _SCALAR:
+            return pos + count * _SCALAR[etype]
+        for _ in range(count):
+            pos = _skip_value(data, pos, etype)
+        return pos
+    raise ValueError(f"unknown GGUF value type {vtype}")
+
+
+def _string(text: str) -> bytes:
+    raw = text.encode("utf-8")
+    return struct.pack("<Q", len(raw)) + raw
+
+
+def with_chat_template(src: Path, dst: Path, template: str = GEMMA3_TEMPLATE) -> Path:
+    """Write ``dst``: ``src`` plus ``tokenizer.chat_template`` (tensor data copied unchanged)."""
+    with open(src, "rb") as f:
+        head = f.read(64 * 1024 * 1024)  # metadata and tensor infos are far smaller than this
+    magic, version, n_tensors, n_kv = struct.unpack_from("<4sIQQ", head, 0)
+    assert magic == b"GGUF" and version >= 2
+    pos = 24
+    alignment = 32
+    for _ in range(n_kv):
+        (klen,) = struct.unpack_from("<Q", head, pos)
+        key = head[pos + 8 : pos + 8 + klen].decode()
+        pos += 8 + klen
+        (vtype,) = struct.unpack_from("<I", head, pos)
+        pos += 4
+        if key == "general.alignment":
+            (alignment,) = struct.unpack_from("<I", head, pos)
+        pos = _skip_value(head, pos, vtype)
+    kv_end = pos
+    for _ in range(n_tensors):
+        (nlen,) = struct.unpack_from("<Q", head, pos)
+        pos += 8 + nlen
+        (ndims,) = struct.unpack_from("<I", head, pos)
+        pos += 4 + 8 * ndims + 4 + 8
+    infos_end = pos
+    data_start = -(-infos_end // alignment) * alignment
+
+    new_kv = _string("tokenizer.chat_template") + struct.pack("<I", 8) + _string(template)
+    header = struct.pack("<4sIQQ", magic, version, n_tensors, n_kv + 1) + head[24:kv_end] + new_kv + head[kv_end:infos_end]
+    header += b"\0" * (-len(header) % alignment)
+    with open(src, "rb") as fin, open(dst, "wb") as fout:
+        fout.write(header)
+        fin.seek(data_start)
+        shutil.copyfileobj(fin, fout, 16 * 1024 * 1024)
+    return dst
