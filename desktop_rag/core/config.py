@@ -40,6 +40,12 @@ class Settings:
     temperature: float = 0.0  # 0: the same question gets the same, most likely answer
     max_answer_tokens: int = 512
     answer_sources: int = 6  # passages retrieved for each question
+    # -- privacy and interface --
+    # Mask e-mail addresses, phone numbers, resident registration and card numbers, ... in
+    # answers, shown passages, exports and logs.
+    redact_personal_data: bool = False
+    ui_language: str = "auto"  # auto (follow the system) | en | ko
+
     # Extra texts that end an answer (the model's end-of-turn token always does).
     stop_sequences: list[str] = field(default_factory=list)
     # Extra folders searched for GGUF files (besides our models folder, LM Studio, GPT4All, ...).
@@ -59,6 +65,8 @@ class Settings:
             raise UserError("max_answer_tokens must be between 16 and half of llm_context_tokens")
         if not 0.0 <= self.temperature <= 2.0:
             raise UserError(f"temperature must be between 0 and 2 (got {self.temperature})")
+        if self.ui_language not in ("auto", "en", "ko"):
+            raise UserError(f"ui_language must be auto, en or ko (got {self.ui_language!r})")
         if self.llm_gpu_layers < -1 or self.llm_threads < 0 or not 1 <= self.answer_sources <= 50:
             raise UserError("llm_gpu_layers must be -1 or more, llm_threads 0 or more, answer_sources 1 to 50")
         return self
