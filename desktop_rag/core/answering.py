@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .grounding import Citation, Relevance, assess_relevance, is_refusal, map_citations
 from .keyword_text import query_terms
@@ -20,6 +21,9 @@ from .llm import GenerationOptions, GenerationStats, LocalModel
 from .prompting import Conversation, PromptBuilder, Source, Turn, refusal
 from .store import Store
 from .types import Hit
+
+if TYPE_CHECKING:
+    from .conversations import SavedTurn
 
 SearchFn = Callable[[str, int], list[Hit]]
 
@@ -54,6 +58,7 @@ class AnswerResult:
     def to_json(self) -> dict:
         stats = self.stats
         return {
+            "question": self.question,
             "answer": self.answer,
             "abstained": self.abstained,
             "abstain_reason": self.abstain_reason or None,
@@ -61,7 +66,9 @@ class AnswerResult:
             "unknown_citations": self.unknown_citations,
             "sources": [
                 {"n": s.n, "path": s.hit.path, "page": s.hit.page, "text": s.hit.text,
-                 "char_start": s.hit.char_start, "char_end": s.hit.char_end, "truncated": s.truncated}
+                 "char_start": s.hit.char_start, "char_end": s.hit.char_end, "truncated": s.truncated,
+                 "chunk_id": s.hit.chunk_id, "heading_path": list(s.hit.heading_path),
+                 "collection": s.hit.collection}
                 for s in self.sources
             ],
             "omitted_sources": self.omitted_sources,
@@ -135,6 +142,32 @@ class ChatSession:
         """Start a new conversation (the model's cached instructions stay warm)."""
         self.conversation.clear()
 
+    def restore(self, turns: Sequence[SavedTurn | dict]) -> None:
+        """Continue a saved conversation: rebuild the turns and the numbered sources from saved
+        results (``SavedTurn``s, or ``AnswerResult.to_json()`` dicts), replacing the current ones.
+
+        Every saved source keeps its number, so a follow-up cites [1] for the same passage as
+        before. A turn lists the sources first shown with it, as in a live conversation.
+        """
+        self.conversation.clear()
+        for saved in turns:
+            if isinstance(saved, dict):
+                result = saved.get("result", saved)
+                question = saved.get("question", result.get("question", ""))
+                answer = saved.get("answer", result.get("answer", ""))
+            else:
+                result, question, answer = saved.result, saved.question, saved.answer
+            new: list[int] = []
+            for item in result.get("sources") or ():
+                source = _saved_source(item)
+                if source is None:
+                    continue
+                if source.n not in self.conversation.sources:
+                    new.append(source.n)
+                self.conversation.sources[source.n] = source
+            if answer:  # as live: an answer stopped before its first word is not part of the chat
+                self.conversation.turns.append(Turn(question, answer, tuple(new)))
+
     def retrieval_query(self, question: str) -> str:
         """Short follow-ups ("and in 2020?") are searched together with the previous question."""
         turns = self.conversation.turns
@@ -192,3 +225,24 @@ class ChatSession:
             result.citations = []
         if result.answer:
             self.conversation.turns.append(Turn(result.question, result.answer, tuple(s.n for s in new_sources)))
+
+
+def _saved_source(item: dict) -> Source | None:
+    """A source as ``AnswerResult.to_json()`` wrote it (None without a number)."""
+    if item.get("n") is None:
+        return None
+    n = int(item["n"])
+    chunk_id = item.get("chunk_id")
+    hit = Hit(
+        # Saved without its chunk id (an older save): keep the number, match no passage.
+        chunk_id=int(chunk_id) if chunk_id is not None else -n,
+        path=item.get("path") or "",
+        page=item.get("page"),
+        text=item.get("text") or "",
+        char_start=item.get("char_start") or 0,
+        char_end=item.get("char_end") or 0,
+        heading_path=tuple(item.get("heading_path") or ()),
+        collection=item.get("collection") or "",
+        score=0.0,
+    )
+    return Source(n, hit, bool(item.get("truncated")))

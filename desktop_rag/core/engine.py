@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .answering import AnswerOptions, ChatSession
 from .config import Settings
+from .conversations import ConversationStore
 from .embedder import Embedder, create_embedder
 from .errors import ReembedRequired, UserError
 from .indexer import Indexer, ProgressCallback
@@ -39,6 +40,7 @@ class RagEngine:
         self.paths = paths.ensure()
         self.settings = (settings or Settings.load(paths.settings_file)).validate()
         self.store = Store(paths.database)
+        self.conversations = ConversationStore(self.store)  # saved chats
         self.embedder = embedder or create_embedder(
             self.settings.embedding_model, self.paths.models_dir, self.settings.embed_batch_size
         )

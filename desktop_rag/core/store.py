@@ -82,6 +82,26 @@ MIGRATIONS: list[str] = [
     """
     CREATE VIRTUAL TABLE chunks_fts_vocab USING fts5vocab(chunks_fts, 'row');
     """,
+    # v3: saved chat conversations (see conversations.py).
+    """
+    CREATE TABLE conversations (
+        id INTEGER PRIMARY KEY,
+        title TEXT NOT NULL,
+        collections TEXT NOT NULL DEFAULT '[]',  -- JSON list of collection names (empty: all)
+        created REAL NOT NULL,
+        updated REAL NOT NULL
+    );
+    CREATE TABLE messages (
+        id INTEGER PRIMARY KEY,
+        conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        question TEXT NOT NULL,
+        answer TEXT NOT NULL,
+        result TEXT NOT NULL,  -- AnswerResult.to_json()
+        created REAL NOT NULL
+    );
+    CREATE INDEX messages_conversation ON messages(conversation_id, position);
+    """,
 ]
 
 HEADING_SEP = " \u203a "  # "a › b": stored form of a heading path
