@@ -12,7 +12,7 @@ TORCH_SPEC ?= torch==2.13.0
 TORCH_INDEX ?=
 TORCH_INDEX_ARG := $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX),)
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean screenshot
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,3 +44,7 @@ bench: $(VENV)/.installed-dev
 
 clean:
 	rm -rf $(VENV) build dist
+
+# The README screenshot: the real window under a virtual X server.
+screenshot: $(VENV)/.installed-dev
+	xvfb-run -a -s "-screen 0 1400x900x24" env QT_QPA_PLATFORM=xcb $(BIN)/python scripts/screenshot.py
