@@ -48,3 +48,5 @@ clean:
 # The README screenshot: the real window under a virtual X server.
 screenshot: $(VENV)/.installed-dev
 	xvfb-run -a -s "-screen 0 1400x900x24" env QT_QPA_PLATFORM=xcb $(BIN)/python scripts/screenshot.py
+	xvfb-run -a -s "-screen 0 1400x900x24" env QT_QPA_PLATFORM=xcb $(BIN)/python scripts/screenshot.py \
+		--language ko --question "프로세스와 스레드의 차이는 무엇인가?" --out resources/screenshot-ko.png

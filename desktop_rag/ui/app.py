@@ -491,7 +491,7 @@ def run_app(data_dir: str | None = None) -> int:
     app.setApplicationName("desktop-rag")
     settings = Settings.load(paths.settings_file)
     set_language(settings.ui_language)
-    setup_logging(paths.logs_dir, redact=settings.redact_personal_data)
+    setup_logging(paths.logs_dir)
     engine = RagEngine(paths, settings)
     window = MainWindow(engine)
     window.show()

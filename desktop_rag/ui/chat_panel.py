@@ -30,15 +30,29 @@ _WORD = re.compile(r"[\w가-힣]{2,}")
 _HANGUL = re.compile(r"[가-힣]")
 
 
+# Korean particles and copula endings, longest first: 서울에서는 -> 서울, 스레드의 -> 스레드.
+_PARTICLES = sorted(
+    "에서는 에서도 으로는 이라는 에게서 까지는 부터는 에서 에게 으로 까지 부터 처럼 보다 이나 이란 라는 인가 "
+    "와 과 의 는 은 이 가 을 를 에 로 도 만 나".split(),
+    key=len, reverse=True,
+)
+_QUESTION_WORDS = {"무엇", "무엇인가", "무엇인가요", "어떻게", "어떤", "언제", "누구", "얼마", "왜", "what", "which", "how", "when", "who", "why", "does", "the"}
+
+
 def highlight_terms(question: str) -> list[str]:
-    """Words of the question worth highlighting in passages (Korean words also by their stem)."""
+    """Words of the question worth highlighting in passages (Korean words without their particles)."""
     terms: dict[str, None] = {}
     for word in _WORD.findall(question):
-        if len(word) < 3 and not _HANGUL.search(word):
+        word = word.lower()
+        if _HANGUL.search(word):
+            for ending in _PARTICLES:
+                if word.endswith(ending) and len(word) - len(ending) >= 2:
+                    word = word[: -len(ending)]
+                    break
+        elif len(word) < 3:
             continue
-        terms.setdefault(word.lower(), None)
-        if _HANGUL.search(word) and len(word) > 2:
-            terms.setdefault(word[:2], None)  # 서울에서는 -> 서울: particles and endings vary
+        if word not in _QUESTION_WORDS:
+            terms.setdefault(word, None)
     return list(terms)
 
 
