@@ -7,6 +7,7 @@
     desktop-rag [--data-dir DIR] ask "question" [--model PATH|NAME] [--collection NAME] [--json]
     desktop-rag [--data-dir DIR] models [--json]
     desktop-rag [--data-dir DIR] remove FOLDER | reembed | watch FOLDER | config [KEY [VALUE]]
+    desktop-rag [--data-dir DIR] redact [FILE|-]
 """
 
 from __future__ import annotations
@@ -83,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("config", help="show or change settings")
     p.add_argument("key", nargs="?")
     p.add_argument("value", nargs="?")
+
+    p = sub.add_parser("redact", help="print a text file (or standard input) with personal data masked")
+    p.add_argument("file", nargs="?", default="-", help="text file; - or nothing reads standard input")
     return parser
 
 
@@ -93,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_app(args.data_dir)
     paths = resolve_paths(args.data_dir).ensure()
-    log_file = setup_logging(paths.logs_dir)
+    log_file = setup_logging(paths.logs_dir, redact=_redaction_on(paths))
     try:
         return _COMMANDS[args.command](args, paths)
     except UserError as exc:
@@ -109,6 +113,25 @@ def main(argv: list[str] | None = None) -> int:
         log.exception("command %s failed", args.command)
         print(f"desktop-rag: error: {type(exc).__name__}: {exc} (details in {log_file})", file=sys.stderr)
         return 1
+
+
+def _redaction_on(paths: AppPaths) -> bool:
+    """The personal-data filter setting (a broken settings file is reported by the command itself)."""
+    try:
+        return Settings.load(paths.settings_file).redact_personal_data
+    except UserError:
+        return False
+
+
+def _shown(paths: AppPaths):
+    """What personal data the terminal may show: masked when the filter is on."""
+    from .core.pii import redact
+
+    return redact if _redaction_on(paths) else _identity
+
+
+def _identity(text: str) -> str:
+    return text
 
 
 def _engine(paths: AppPaths):
@@ -142,7 +165,7 @@ def _cmd_index(args, paths: AppPaths) -> int:
     return 0
 
 
-def _hit_json(hit: Hit) -> dict:
+def _hit_json(hit: Hit, shown=lambda text: text) -> dict:
     return {
         "path": hit.path,
         "page": hit.page,
@@ -153,7 +176,7 @@ def _hit_json(hit: Hit) -> dict:
         "heading_path": list(hit.heading_path),
         "char_start": hit.char_start,
         "char_end": hit.char_end,
-        "text": hit.text,
+        "text": shown(hit.text),
     }
 
 
@@ -170,19 +193,20 @@ def _cmd_search(args, paths: AppPaths) -> int:
     else:
         queries = [args.query]
     engine = _engine(paths)
+    shown = _shown(paths)
     try:
         for query in queries:
             hits = engine.search(query, k=args.k, collections=args.collection, folders=args.folder, mode=args.mode)
             if args.json:
-                print(json.dumps({"query": query, "hits": [_hit_json(h) for h in hits]}, ensure_ascii=False), flush=True)
+                print(json.dumps({"query": query, "hits": [_hit_json(h, shown) for h in hits]}, ensure_ascii=False), flush=True)
             else:
-                _print_hits(query, hits, many=len(queries) > 1)
+                _print_hits(query, hits, many=len(queries) > 1, shown=shown)
     finally:
         engine.close()
     return 0
 
 
-def _print_hits(query: str, hits: list[Hit], many: bool) -> None:
+def _print_hits(query: str, hits: list[Hit], many: bool, shown=lambda text: text) -> None:
     if many:
         print(f"# {query}")
     if not hits:
@@ -190,7 +214,7 @@ def _print_hits(query: str, hits: list[Hit], many: bool) -> None:
     for rank, hit in enumerate(hits, 1):
         where = hit.path + (f" (page {hit.page})" if hit.page else "")
         print(f"{rank}. {where}  score {hit.score:.3f}")
-        print(f"   {hit.snippet}")
+        print(f"   {shown(hit.snippet)}")
 
 
 def _cmd_status(args, paths: AppPaths) -> int:
@@ -274,25 +298,32 @@ def _cmd_ask(args, paths: AppPaths) -> int:
             print(f"model: {model.info.describe()}\n{model.device.description}", file=sys.stderr)
         session = engine.chat(model, args.collection, args.folder)
         stream = session.ask(args.question)
+        shown = _shown(paths)
         if args.json:
             result = stream.wait()
-            print(json.dumps(result.to_json(), ensure_ascii=False))
+            print(json.dumps(result.to_json(shown), ensure_ascii=False))
             return 0
+        pending = ""  # with the filter on, whole lines are masked (personal data never spans lines)
         try:
             for piece in stream:
-                print(piece, end="", flush=True)
+                pending += piece
+                if "\n" in pending:
+                    done, pending = pending.rsplit("\n", 1)
+                    print(shown(done), flush=True)
+                elif shown is _identity:
+                    print(pending, end="", flush=True)
+                    pending = ""
         except KeyboardInterrupt:
             stream.cancel()
-            print("\n(stopped)")
-        result = stream.result
-        print()
-        _print_answer_notes(result)
+            pending += "\n(stopped)"
+        print(shown(pending))
+        _print_answer_notes(stream.result, shown)
     finally:
         engine.close()
     return 0
 
 
-def _print_answer_notes(result) -> None:
+def _print_answer_notes(result, shown) -> None:
     if result.unknown_citations:
         marks = ", ".join(f"[{n}]" for n in result.unknown_citations)
         print(f"\nwarning: {marks} in the answer point to no source; do not rely on them")
@@ -306,7 +337,7 @@ def _print_answer_notes(result) -> None:
         for source in result.sources:
             mark = "*" if source.n in cited else " "
             page = f", page {source.hit.page}" if source.hit.page else ""
-            print(f"{mark}[{source.n}] {source.hit.path}{page}\n      {source.hit.snippet}")
+            print(f"{mark}[{source.n}] {source.hit.path}{page}\n      {shown(source.hit.snippet)}")
     stats = result.stats
     if stats and stats.generated_tokens:
         print(
@@ -358,6 +389,11 @@ def _cmd_config(args, paths: AppPaths) -> int:
     try:
         if isinstance(current, list):  # folders: separated like PATH (":" or ";" on Windows)
             value = [v for v in args.value.split(os.pathsep) if v]
+        elif isinstance(current, bool):
+            words = {"on": True, "true": True, "yes": True, "1": True, "off": False, "false": False, "no": False, "0": False}
+            if args.value.lower() not in words:
+                raise ValueError(f"use on or off, not {args.value!r}")
+            value = words[args.value.lower()]
         else:
             value = type(current)(args.value)
     except ValueError as exc:
@@ -365,6 +401,25 @@ def _cmd_config(args, paths: AppPaths) -> int:
     setattr(settings, args.key, value)
     settings.validate().save(paths.settings_file)
     print(f"{args.key} = {value}")
+    return 0
+
+
+def _cmd_redact(args, paths: AppPaths) -> int:
+    """The filter the app applies when redact_personal_data is on: e-mail, phone, RRN, card, account, IP."""
+    from .core.ingest.loaders import LoadError
+    from .core.ingest.loaders.text import decode_text
+    from .core.pii import redact
+
+    name = "standard input" if args.file == "-" else args.file
+    try:
+        data = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).expanduser().read_bytes()
+        text = decode_text(data) if data else ""
+    except OSError as exc:
+        raise UserError(f"cannot read {name}: {exc.strerror or exc}") from exc
+    except LoadError as exc:
+        raise UserError(f"cannot read {name}: {exc}") from exc
+    sys.stdout.write(redact(text))
+    sys.stdout.flush()
     return 0
 
 
@@ -378,6 +433,7 @@ _COMMANDS = {
     "config": _cmd_config,
     "ask": _cmd_ask,
     "models": _cmd_models,
+    "redact": _cmd_redact,
 }
 
 

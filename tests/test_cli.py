@@ -169,3 +169,38 @@ def test_ask_with_a_bad_model_file_is_one_line(library, tmp_path, content, messa
     assert "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and re.search(message, lines[0]), lines
+
+
+# -- redact ---------------------------------------------------------------------------------------
+def test_redact_masks_stdin_and_files(tmp_path, capsys):
+    text = "문의: kim@example.com, 010-1234-5678\nversion 1.2.3.4 from 10.0.0.5\n"
+    piped = subprocess.run(
+        [sys.executable, "-m", "desktop_rag", "--data-dir", str(tmp_path), "redact"],
+        input=text.encode("utf-8"), capture_output=True, timeout=120,
+    )
+    assert piped.returncode == 0, piped.stderr
+    assert piped.stdout.decode("utf-8") == "문의: [EMAIL], [PHONE]\nversion 1.2.3.4 from [IP]\n"
+    legacy = tmp_path / "cp949.txt"
+    legacy.write_bytes("주민등록번호 900101-1234567, 신한 110-234-567890\n".encode("cp949"))
+    assert main(["--data-dir", str(tmp_path), "redact", str(legacy)]) == 0
+    assert capsys.readouterr().out == "주민등록번호 [RRN], 신한 [ACCOUNT]\n"
+    assert main(["--data-dir", str(tmp_path), "redact", str(tmp_path / "missing.txt")]) == 1
+    err = capsys.readouterr().err
+    assert "cannot read" in err and len(err.strip().splitlines()) == 1
+
+
+def test_personal_data_is_masked_in_search_output_when_the_filter_is_on(tmp_path):
+    folder = tmp_path / "hr"
+    folder.mkdir()
+    (folder / "contact.txt").write_text("담당자 연락처는 010-2345-6789 이고 메일은 kim.minji@example.co.kr 입니다. Leave policy applies.")
+    data = tmp_path / "lib"
+    assert run_cli("--data-dir", str(data), "config", "embedding_model", "builtin:all-MiniLM-L6-v2").returncode == 0
+    assert run_cli("--data-dir", str(data), "index", str(folder), "--quiet").returncode == 0
+    plain = run_cli("--data-dir", str(data), "search", "연락처 메일", "--json").stdout
+    assert "010-2345-6789" in plain
+    assert run_cli("--data-dir", str(data), "config", "redact_personal_data", "on").returncode == 0
+    masked = run_cli("--data-dir", str(data), "search", "연락처 메일", "--json").stdout
+    assert "010-2345-6789" not in masked and "kim.minji@example.co.kr" not in masked
+    assert "[PHONE]" in masked and "[EMAIL]" in masked
+    log = (data / "logs" / "desktop-rag.log").read_text(encoding="utf-8")
+    assert "kim.minji@example.co.kr" not in log

@@ -55,17 +55,20 @@ class AnswerResult:
         """An answer (not a refusal) that cites no source: the user should check it."""
         return not self.abstained and not self.cancelled and bool(self.answer.strip()) and not self.citations
 
-    def to_json(self) -> dict:
+    def to_json(self, shown: Callable[[str], str] | None = None) -> dict:
+        """The documented JSON shape; ``shown`` (the personal-data filter) masks questions,
+        answers and passages when given."""
         stats = self.stats
+        shown = shown or (lambda text: text)
         return {
-            "question": self.question,
-            "answer": self.answer,
+            "question": shown(self.question),
+            "answer": shown(self.answer),
             "abstained": self.abstained,
             "abstain_reason": self.abstain_reason or None,
             "citations": [c.as_dict() for c in self.citations],
             "unknown_citations": self.unknown_citations,
             "sources": [
-                {"n": s.n, "path": s.hit.path, "page": s.hit.page, "text": s.hit.text,
+                {"n": s.n, "path": s.hit.path, "page": s.hit.page, "text": shown(s.hit.text),
                  "char_start": s.hit.char_start, "char_end": s.hit.char_end, "truncated": s.truncated,
                  "chunk_id": s.hit.chunk_id, "heading_path": list(s.hit.heading_path),
                  "collection": s.hit.collection}

@@ -440,6 +440,8 @@ class MainWindow(QMainWindow):
     def _settings_changed(self, settings: Settings, needs_reindex: bool, needs_reembed: bool) -> None:
         old = self.engine.settings
         self.engine.settings = settings
+        if old.redact_personal_data != settings.redact_personal_data:
+            setup_logging(self.engine.paths.logs_dir, redact=settings.redact_personal_data)
         model_keys = ("llm_model", "llm_context_tokens", "llm_gpu_layers", "llm_threads")
         if any(getattr(old, k) != getattr(settings, k) for k in model_keys):
             self.answers.model = None
@@ -491,7 +493,7 @@ def run_app(data_dir: str | None = None) -> int:
     app.setApplicationName("desktop-rag")
     settings = Settings.load(paths.settings_file)
     set_language(settings.ui_language)
-    setup_logging(paths.logs_dir)
+    setup_logging(paths.logs_dir, redact=settings.redact_personal_data)
     engine = RagEngine(paths, settings)
     window = MainWindow(engine)
     window.show()
