@@ -7,6 +7,7 @@ workers in workers.py; it never re-implements core logic.
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import sys
 import threading
@@ -245,6 +246,7 @@ class MainWindow(QMainWindow):
 
     # -- conversations -----------------------------------------------------------------------
     def refresh_conversations(self, select: int | None = None) -> None:
+        """Re-list the chats; keeps (or selects) ``select`` without reloading what is on screen."""
         select = select if select is not None else self.conversation_id
         self.conversation_list.blockSignals(True)
         self.conversation_list.clear()
@@ -255,16 +257,20 @@ class MainWindow(QMainWindow):
             self.conversation_list.addItem(item)
             if info.id == select:
                 current = item
-        self.conversation_list.blockSignals(False)
         if current is not None:
             self.conversation_list.setCurrentItem(current)
-        elif self.conversation_list.count() and self.conversation_id is None:
-            self.conversation_list.setCurrentRow(0)
-        elif not self.conversation_list.count():
-            self._open_conversation(None)
+        self.conversation_list.blockSignals(False)
+        if current is not None:
+            return
+        if self.conversation_list.count() and self.conversation_id is None:
+            self.conversation_list.setCurrentRow(0)  # at start: open the latest chat
+        else:
+            self._open_conversation(None)  # no chats yet, or the open one was deleted
 
     def _conversation_selected(self, item: QListWidgetItem | None, _previous=None) -> None:
-        self._open_conversation(item.data(CONVERSATION_ROLE) if item else None)
+        chosen = item.data(CONVERSATION_ROLE) if item else None
+        if chosen != self.conversation_id or chosen is None:
+            self._open_conversation(chosen)
 
     def _open_conversation(self, conversation_id: int | None) -> None:
         if self.answers.busy and self.chat.answering:
@@ -497,4 +503,16 @@ def run_app(data_dir: str | None = None) -> int:
     engine = RagEngine(paths, settings)
     window = MainWindow(engine)
     window.show()
+    if os.environ.get(EXIT_AFTER_SHOW_ENV) == "1":  # smoke test of the packaged app (tests/test_packaged_app.py)
+        QTimer.singleShot(1000, lambda: _exit_after_show(app, window))
     return app.exec()
+
+
+#: Set to 1, the window quits (exit code 0) one second after it is shown: a start-up check.
+EXIT_AFTER_SHOW_ENV = "DESKTOP_RAG_EXIT_AFTER_SHOW"
+
+
+def _exit_after_show(app: QApplication, window: MainWindow) -> None:
+    log.info("main window shown (visible=%s); quitting as %s asks", window.isVisible(), EXIT_AFTER_SHOW_ENV)
+    window.close()
+    app.quit()
