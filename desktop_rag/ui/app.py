@@ -277,7 +277,12 @@ class MainWindow(QMainWindow):
             return  # finish (or stop) the running answer first
         self.conversation_id = conversation_id
         if conversation_id is None:
-            self.chat.clear(tr("New chat"), tr("Ask a question about your documents. Answers cite the passages they come from."))
+            hint = (
+                tr("Ask a question about your documents. Answers cite the passages they come from.")
+                if self.engine.store.chunk_count()
+                else tr("Your library is empty: add a folder of documents on the Library tab (or drop one there), then ask.")
+            )
+            self.chat.clear(tr("New chat"), hint)
             self.chat.set_collections(self.library.collections, [])
             self.session = None
             return

@@ -211,6 +211,7 @@ KOREAN: dict[str, str] = {
     "All local data was deleted. desktop-rag will now close.": "모든 로컬 데이터를 삭제했습니다. desktop-rag를 종료합니다.",
     "Ask a question about your documents. Answers cite the passages they come from.": "문서에 대해 질문하세요. 답변에는 근거가 된 구절이 출처로 표시됩니다.",
     "Export chat": "대화 내보내기",
+    "Your library is empty: add a folder of documents on the Library tab (or drop one there), then ask.": "자료실이 비어 있습니다. 자료실 탭에서 문서 폴더를 추가(또는 끌어다 놓기)한 뒤 질문하세요.",
     "Loading the model…": "모델을 불러오는 중…",
     "Embedding model changed": "임베딩 모델 변경됨",
     "The new embedding model applies after a restart; the library is then re-embedded.": "새 임베딩 모델은 다시 시작한 뒤 적용되며, 그때 자료실을 다시 임베딩합니다.",
