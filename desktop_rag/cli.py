@@ -7,7 +7,9 @@
     desktop-rag [--data-dir DIR] ask "question" [--model PATH|NAME] [--collection NAME] [--json]
     desktop-rag [--data-dir DIR] models [--json]
     desktop-rag [--data-dir DIR] remove FOLDER | reembed | watch FOLDER | config [KEY [VALUE]]
+    desktop-rag [--data-dir DIR] forget COLLECTION | delete-all --yes
     desktop-rag [--data-dir DIR] redact [FILE|-]
+    desktop-rag [--data-dir DIR] repair [--force]
 """
 
 from __future__ import annotations
@@ -75,7 +77,20 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("remove", help="forget an indexed folder (files on disk are untouched)")
     p.add_argument("folder")
 
+    p = sub.add_parser(
+        "forget",
+        help="remove a collection and everything derived from its documents, leaving no copy of their text "
+        "(chats that searched only it go too; files on disk are untouched)",
+    )
+    p.add_argument("collection")
+
+    p = sub.add_parser("delete-all", help="delete the whole library, chats, settings, vectors and logs")
+    p.add_argument("--yes", action="store_true", help="really delete (required)")
+
     sub.add_parser("reembed", help="re-embed the library with the configured embedding model")
+
+    p = sub.add_parser("repair", help="move a damaged library database aside and rebuild it from your folders")
+    p.add_argument("--force", action="store_true", help="rebuild even when the database checks out fine")
 
     p = sub.add_parser("watch", help="index a folder, then re-index it whenever it changes (Ctrl-C stops)")
     p.add_argument("folder")
@@ -255,6 +270,27 @@ def _cmd_remove(args, paths: AppPaths) -> int:
     return 0
 
 
+def _cmd_forget(args, paths: AppPaths) -> int:
+    engine = _engine(paths)
+    try:
+        removed = engine.forget_collection(args.collection)
+    finally:
+        engine.close()
+    print(f"forgot collection '{args.collection}' ({removed} chunks); files on disk are untouched")
+    return 0
+
+
+def _cmd_delete_all(args, paths: AppPaths) -> int:
+    if not args.yes:
+        raise UserError(f"this deletes the library, chats, settings and logs in {paths.root}; add --yes to do it")
+    from .core.logs import close_logging
+
+    close_logging()
+    removed = paths.delete_all()
+    print(f"deleted all local data in {paths.root} ({len(removed)} items)")
+    return 0
+
+
 def _cmd_reembed(args, paths: AppPaths) -> int:
     engine = _engine(paths)
     bar = _ProgressBar(enabled=True)
@@ -423,17 +459,44 @@ def _cmd_redact(args, paths: AppPaths) -> int:
     return 0
 
 
+def _cmd_repair(args, paths: AppPaths) -> int:
+    from .core.repair import repair_library
+
+    bar = _ProgressBar(enabled=True)
+    try:
+        report = repair_library(paths, force=args.force, progress=bar.update)
+    finally:
+        bar.finish()
+    if not report.repaired:
+        print(f"{paths.database} checks out fine; nothing to repair (--force rebuilds it anyway)")
+        return 0
+    print(f"problem: {report.problem}")
+    print(f"the old database was moved to {report.moved_to}")
+    if not report.folders_readable:
+        print("its folder list could not be read: add your folders again with `desktop-rag index FOLDER`")
+    for r in report.reindexed:
+        print(f"re-indexed {r.folder} -> collection '{r.collection}': {r.files_indexed} files, {len(r.errors)} errors")
+    for folder in report.missing_folders:
+        print(f"not re-indexed (folder no longer exists): {folder}")
+    chats = "could not be read" if report.conversations is None else f"{report.conversations} carried over"
+    print(f"saved chats: {chats}")
+    return 0
+
+
 _COMMANDS = {
     "index": _cmd_index,
     "search": _cmd_search,
     "status": _cmd_status,
     "remove": _cmd_remove,
+    "forget": _cmd_forget,
+    "delete-all": _cmd_delete_all,
     "reembed": _cmd_reembed,
     "watch": _cmd_watch,
     "config": _cmd_config,
     "ask": _cmd_ask,
     "models": _cmd_models,
     "redact": _cmd_redact,
+    "repair": _cmd_repair,
 }
 
 

@@ -25,7 +25,7 @@ from .paths import AppPaths
 from .retriever import Retriever, SearchOptions
 from .store import Store
 from .types import Hit, IndexReport, Progress
-from .vector_index import VectorIndex
+from .vector_index import INDEX_FILE, META_FILE, VectorIndex
 from .watcher import FolderWatcher
 
 log = logging.getLogger(__name__)
@@ -78,9 +78,10 @@ class RagEngine:
                 if self.reembed_needed:
                     raise self._reembed_error()
                 model_id = self.embedder.model_id
-                index = VectorIndex.load(self.paths.vectors_dir, self.embedder.dim, model_id)
+                library_id = self.store.library_id
+                index = VectorIndex.load(self.paths.vectors_dir, self.embedder.dim, model_id, library_id)
                 if index is None:
-                    index = VectorIndex(self.embedder.dim, model_id)
+                    index = VectorIndex(self.embedder.dim, model_id, library_id=library_id)
                 added, removed = index.reconcile(
                     self.store.chunk_ids_with_vectors(model_id),
                     lambda ids: self.store.vectors_for_chunks(ids, model_id),
@@ -135,6 +136,41 @@ class RagEngine:
         if self._watcher:
             self._watcher.unwatch(Path(target))
         return removed
+
+    def forget_collection(self, name: str) -> int:
+        """Remove a collection and everything derived from its documents; returns chunks removed.
+
+        Gone afterwards: its folders, documents, chunks, full-text rows, the embeddings no other
+        collection's chunk shares, their vectors in the hnswlib cache, the chats that searched only
+        it, and the passages other chats saved from it. The database is then merged and vacuumed
+        so none of that text is left anywhere in the data folder. Files on disk are untouched.
+        """
+        name = name.strip()
+        folders = {f.path for f in self.store.folders() if f.collection == name}
+        with self._writer:
+            removed = self.store.forget_collection(name)
+            if removed is None:
+                raise UserError(f"no collection named {name!r} (desktop-rag status lists them)")
+            self.conversations.forget_collection(name)
+            if not self.store.scrub():
+                log.warning("another reader kept the database's write-ahead log from being emptied")
+            self._rewrite_vector_cache()
+        if self._watcher:
+            for path in folders - {f.path for f in self.store.folders()}:
+                self._watcher.unwatch(Path(path))
+        log.info("forgot collection %r: %d chunks", name, len(removed))
+        return len(removed)
+
+    def _rewrite_vector_cache(self) -> None:
+        """Rebuild the hnswlib file from SQLite: removing a vector only marks it deleted there,
+        its numbers stay in the file until it is written afresh."""
+        with self._vectors_lock:
+            self._vectors = None
+            for file in (INDEX_FILE, META_FILE):
+                for path in (self.paths.vectors_dir / file, self.paths.vectors_dir / f"{file}.tmp"):
+                    path.unlink(missing_ok=True)
+        if not self.reembed_needed:
+            self.vectors.save(self.paths.vectors_dir)
 
     def reembed(self, progress: ProgressCallback | None = None, cancel: threading.Event | None = None) -> int:
         """Embed every chunk with the configured model, then switch to it. Returns vectors computed."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import struct
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -17,10 +18,15 @@ from pathlib import Path
 import hnswlib
 import numpy as np
 
+from .paths import private_file
+
 log = logging.getLogger(__name__)
 
 INDEX_FILE = "chunks.hnsw"
 META_FILE = "chunks.json"
+# hnswlib's file header (HierarchicalNSW::saveIndex): offsetLevel0, max_elements, cur_element_count,
+# size_data_per_element, label_offset, offsetData, maxlevel, enterpoint_node, maxM, maxM0, M, mult, ef_construction.
+_HNSW_HEADER = struct.Struct("<6QiI3QdQ")
 
 
 class VectorIndex:
@@ -29,9 +35,12 @@ class VectorIndex:
     # M=16 / ef_construction=100: at 20k real e5 vectors M=32 / 200 inserted 1.8k/s against 4.6k/s,
     # and slowed far more with size. At 100k e5 vectors, recall@10 against exact search is 0.924 with
     # ef_search 128, 0.960 with 256, 0.976 with 400 (1.1 ms a query): see benchmarks/search_latency.py.
-    def __init__(self, dim: int, model_id: str, m: int = 16, ef_construction: int = 100, ef_search: int = 400):
+    def __init__(
+        self, dim: int, model_id: str, m: int = 16, ef_construction: int = 100, ef_search: int = 400, library_id: str = ""
+    ):
         self.dim = dim
         self.model_id = model_id
+        self.library_id = library_id  # Store.library_id of the database these vectors come from
         self.m = m
         self.ef_construction = ef_construction
         self.ef_search = ef_search
@@ -113,22 +122,37 @@ class VectorIndex:
         with self._lock:
             tmp_index = folder / (INDEX_FILE + ".tmp")
             self._index.save_index(str(tmp_index))
-            meta = {"model_id": self.model_id, "dim": self.dim, "m": self.m, "epoch": self.epoch, "count": len(self._live)}
+            meta = {
+                "model_id": self.model_id, "dim": self.dim, "m": self.m, "epoch": self.epoch, "count": len(self._live),
+                "library_id": self.library_id,
+            }
             tmp_meta = folder / (META_FILE + ".tmp")
             tmp_meta.write_text(json.dumps(meta), encoding="utf-8")
+            for tmp in (tmp_index, tmp_meta):
+                private_file(tmp)  # owner-only, like all app data (hnswlib writes with the umask)
             os.replace(tmp_index, folder / INDEX_FILE)
             os.replace(tmp_meta, folder / META_FILE)
 
     @classmethod
-    def load(cls, folder: Path, dim: int, model_id: str) -> VectorIndex | None:
-        """The saved index, or None when missing, unreadable or made for another model."""
+    def load(cls, folder: Path, dim: int, model_id: str, library_id: str = "") -> VectorIndex | None:
+        """The saved index, or None when missing, unreadable, or made for another model or database.
+
+        ``library_id`` (Store.library_id) tells a cache of this database from one left by a deleted or
+        replaced database, whose chunk ids (the labels) meant other passages.
+        """
         if not (folder / META_FILE).exists():
             return None
         try:
             meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
             if meta["model_id"] != model_id or meta["dim"] != dim:
                 return None
-            index = cls(dim, model_id, m=meta.get("m", 16))
+            if library_id and meta.get("library_id") != library_id:
+                log.info("vector index in %s was made for another library database; it will be rebuilt", folder)
+                return None
+            index = cls(dim, model_id, m=meta.get("m", 16), library_id=library_id)
+            problem = _header_problem(folder / INDEX_FILE, dim, index.m)
+            if problem:
+                raise ValueError(problem)
             loaded = hnswlib.Index(space="ip", dim=dim)
             loaded.load_index(str(folder / INDEX_FILE), allow_replace_deleted=True)
             loaded.set_ef(index.ef_search)
@@ -160,3 +184,19 @@ class VectorIndex:
                 ids, vectors = fetch(missing[start : start + 20000])
                 self.add(ids, vectors)
         return len(missing), len(extra)
+
+
+def _header_problem(path: Path, dim: int, m: int) -> str | None:
+    """Why the hnswlib file cannot be for ``dim``/``m`` vectors, or None. hnswlib itself checks the
+    file's length, but loads a file made for another dimension and then reads past its vectors."""
+    with open(path, "rb") as handle:
+        raw = handle.read(_HNSW_HEADER.size)
+    if len(raw) < _HNSW_HEADER.size:
+        return "file too short"
+    _, max_elements, count, per_element, label_offset, offset_data, _, _, _, max_m0, file_m, _, _ = _HNSW_HEADER.unpack(raw)
+    links = max_m0 * 4 + 4  # level-0 link list: count + maxM0 ids (4 bytes each)
+    if (offset_data, label_offset, per_element) != (links, links + dim * 4, links + dim * 4 + 8) or file_m != m:
+        return f"not an index of {dim}-dimensional vectors with M={m}"
+    if not count <= max_elements <= 4 * count + 1_000_000:  # capacity grows by 1.5x at most
+        return f"implausible sizes ({count} items, capacity {max_elements})"
+    return None

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import sys
 import threading
 from pathlib import Path
@@ -37,8 +36,9 @@ from PySide6.QtWidgets import (
 from ..core.answering import AnswerResult, ChatSession
 from ..core.config import Settings
 from ..core.engine import RagEngine
+from ..core.errors import LibraryError
 from ..core.export import conversation_markdown
-from ..core.logs import setup_logging
+from ..core.logs import close_logging, setup_logging
 from ..core.paths import resolve_paths
 from ..core.pii import redact as redact_personal_data
 from ..core.types import IndexReport, Progress
@@ -470,14 +470,17 @@ class MainWindow(QMainWindow):
             QMessageBox.information(self, tr("Language"), tr("The new language applies after a restart."))
 
     def delete_all_data(self) -> None:
-        """Remove everything under the data folder, then close (nothing of it stays in memory)."""
-        root = self.engine.paths.root
+        """Delete all the app's data in the data folder, then close (nothing of it stays in memory)."""
         self.indexing.shutdown(10)
         self.answers.cancel()
         self.answers.wait_idle(30)
         self.engine.close()
-        for child in root.iterdir():
-            shutil.rmtree(child, ignore_errors=True) if child.is_dir() else child.unlink(missing_ok=True)
+        close_logging()  # the log file is deleted too (and Windows cannot delete an open file)
+        try:
+            self.engine.paths.delete_all()
+        except OSError as exc:
+            log.warning("deleting the data folder failed: %s", exc)
+            QMessageBox.warning(self, tr("Deleted"), tr("Error: ") + str(exc))
         QMessageBox.information(self, tr("Deleted"), tr("All local data was deleted. desktop-rag will now close."))
         self._closing_done = True
         QTimer.singleShot(0, QApplication.quit)
@@ -497,6 +500,59 @@ def open_data_folder(engine: RagEngine) -> None:
     QDesktopServices.openUrl(QUrl.fromLocalFile(str(engine.paths.root)))
 
 
+def open_engine_or_repair(paths, settings: Settings) -> RagEngine | None:
+    """The engine; a damaged library gets a plain explanation and a Repair button instead of a crash."""
+    while True:
+        try:
+            return RagEngine(paths, settings)
+        except LibraryError as exc:
+            box = QMessageBox(QMessageBox.Icon.Warning, tr("The library needs repair"), str(exc))
+            box.setInformativeText(
+                tr("Repair moves the damaged database aside (nothing is deleted) and rebuilds the library from your folders. Your documents are not touched.")
+            )
+            repair = box.addButton(tr("Repair"), QMessageBox.ButtonRole.AcceptRole)
+            box.addButton(tr("Quit"), QMessageBox.ButtonRole.RejectRole)
+            box.exec()
+            if box.clickedButton() is not repair:
+                return None
+            if not _repair_with_progress(paths, settings):
+                return None
+
+
+def _repair_with_progress(paths, settings: Settings) -> bool:
+    """Run the repair off the UI thread while a progress dialog shows what it does."""
+    from PySide6.QtWidgets import QProgressDialog
+
+    from ..core.repair import repair_library
+
+    dialog = QProgressDialog(tr("Repairing the library…"), "", 0, 0)
+    dialog.setCancelButton(None)
+    dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
+    dialog.show()
+    outcome: dict = {}
+
+    def work() -> None:
+        try:
+            outcome["report"] = repair_library(paths, settings)
+        except Exception as exc:  # noqa: BLE001 - shown to the user below; the log has the details
+            log.exception("repair failed")
+            outcome["error"] = str(exc)
+
+    worker = threading.Thread(target=work, name="desktop-rag-repair", daemon=True)
+    worker.start()
+    while worker.is_alive():
+        QApplication.processEvents()
+        worker.join(0.05)
+    dialog.close()
+    if "error" in outcome:
+        QMessageBox.critical(None, tr("Repair failed"), outcome["error"])
+        return False
+    report = outcome["report"]
+    if report.repaired and not report.folders_readable:
+        QMessageBox.information(None, tr("Repair"), tr("The folder list could not be read: add your folders again on the Library tab."))
+    return True
+
+
 def run_app(data_dir: str | None = None) -> int:
     """Start the window (the `desktop-rag` command without a subcommand)."""
     paths = resolve_paths(data_dir).ensure()
@@ -505,7 +561,9 @@ def run_app(data_dir: str | None = None) -> int:
     settings = Settings.load(paths.settings_file)
     set_language(settings.ui_language)
     setup_logging(paths.logs_dir, redact=settings.redact_personal_data)
-    engine = RagEngine(paths, settings)
+    engine = open_engine_or_repair(paths, settings)
+    if engine is None:
+        return 1
     window = MainWindow(engine)
     window.show()
     if os.environ.get(EXIT_AFTER_SHOW_ENV) == "1":  # smoke test of the packaged app (tests/test_packaged_app.py)
