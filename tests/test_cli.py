@@ -204,3 +204,38 @@ def test_personal_data_is_masked_in_search_output_when_the_filter_is_on(tmp_path
     assert "[PHONE]" in masked and "[EMAIL]" in masked
     log = (data / "logs" / "desktop-rag.log").read_text(encoding="utf-8")
     assert "kim.minji@example.co.kr" not in log
+
+
+def test_forget_then_delete_all_leave_no_copy_of_the_text(tmp_path):
+    """`forget COLLECTION` and `delete-all --yes`: afterwards no file in the data folder (database,
+    -wal/-shm, vectors, logs, settings) holds a marker that was in a document, nor its index terms."""
+    from tests.core.test_data_at_rest import SECRET_TEXT, files_containing, marker_patterns
+
+    secret, keep = tmp_path / "secret", tmp_path / "keep"
+    secret.mkdir()
+    keep.mkdir()
+    (secret / "notes.md").write_text(SECRET_TEXT, encoding="utf-8")
+    (keep / "fruit.md").write_text("# Fruit\n\nOranges and lemons grow in warm places.", encoding="utf-8")
+    data = tmp_path / "lib"
+    for folder, collection in ((secret, "secret"), (keep, "keep")):
+        result = run_cli("--data-dir", str(data), "index", str(folder), "--collection", collection, "--quiet")
+        assert result.returncode == 0, result.stderr
+    assert files_containing(data, marker_patterns()), "the check sees the text while it is there"
+
+    result = run_cli("--data-dir", str(data), "forget", "secret")
+    assert result.returncode == 0, result.stderr
+    assert "forgot collection 'secret' (1 chunks)" in result.stdout
+    assert files_containing(data, marker_patterns()) == {}
+    status = json.loads(run_cli("--data-dir", str(data), "status", "--json").stdout)
+    assert [c["name"] for c in status["collections"]] == ["keep"]
+    hits = json.loads(run_cli("--data-dir", str(data), "search", "oranges lemons", "--json").stdout)["hits"]
+    assert hits and hits[0]["path"].endswith("fruit.md")
+    again = run_cli("--data-dir", str(data), "forget", "secret")
+    assert again.returncode == 1 and "no collection named 'secret'" in again.stderr
+
+    refused = run_cli("--data-dir", str(data), "delete-all")
+    assert refused.returncode == 1 and "--yes" in refused.stderr and (data / "library.sqlite3").exists()
+    result = run_cli("--data-dir", str(data), "delete-all", "--yes")
+    assert result.returncode == 0, result.stderr
+    assert list(data.iterdir()) == [], "nothing of the library is left"
+    assert (keep / "fruit.md").exists() and (secret / "notes.md").exists(), "documents are never touched"

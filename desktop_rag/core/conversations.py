@@ -114,6 +114,45 @@ class ConversationStore:
             db.execute("DELETE FROM messages WHERE conversation_id = ?", (conversation_id,))
             db.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
 
+    def forget_collection(self, name: str) -> int:
+        """Take a forgotten collection's text out of the saved chats; returns chats deleted.
+
+        A chat that searched only that collection is deleted with its turns; other chats stop
+        searching it, and the passages their saved answers showed from it are blanked (number,
+        file and page stay, so the answer's citations still say where they pointed). Questions
+        and answers in those chats are the user's and stay as they are.
+        """
+        deleted = 0
+        with self.store.transaction() as db:
+            for conversation_id, raw in db.execute("SELECT id, collections FROM conversations").fetchall():
+                names = json.loads(raw or "[]")
+                if names and set(names) == {name}:
+                    db.execute("DELETE FROM messages WHERE conversation_id = ?", (conversation_id,))
+                    db.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
+                    deleted += 1
+                    continue
+                if name in names:
+                    db.execute(
+                        "UPDATE conversations SET collections = ? WHERE id = ?",
+                        (_collections_json([n for n in names if n != name]), conversation_id),
+                    )
+                messages = db.execute(
+                    "SELECT id, result FROM messages WHERE conversation_id = ?", (conversation_id,)
+                ).fetchall()
+                for message_id, result in messages:
+                    payload = json.loads(result)
+                    changed = False
+                    for source in payload.get("sources") or ():
+                        if source.get("collection") == name:
+                            source.update(text="", heading_path=[], forgotten=True)
+                            changed = True
+                    if changed:
+                        db.execute(
+                            "UPDATE messages SET result = ? WHERE id = ?",
+                            (json.dumps(payload, ensure_ascii=False), message_id),
+                        )
+        return deleted
+
     # -- turns -----------------------------------------------------------------------------------
     def add_turn(self, conversation_id: int, result: AnswerResult) -> SavedTurn:
         """Save an answered question as the conversation's next turn.

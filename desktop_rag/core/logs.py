@@ -6,7 +6,16 @@ import logging
 import logging.handlers
 from pathlib import Path
 
+from .paths import private_dir, private_file
 from .pii import RedactingFilter
+
+
+class _PrivateLogFile(logging.handlers.RotatingFileHandler):
+    """A rotating log whose files are owner-only (0600), whatever the umask."""
+
+    def _open(self):
+        private_file(self.baseFilename, create=True)
+        return super()._open()
 
 
 def setup_logging(logs_dir: Path, level: int = logging.INFO, redact: bool = False) -> Path:
@@ -15,12 +24,12 @@ def setup_logging(logs_dir: Path, level: int = logging.INFO, redact: bool = Fals
     ``redact`` (the ``redact_personal_data`` setting) masks personal data in what is written to
     the file; calling again with another value switches it on or off.
     """
-    logs_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(logs_dir)
     path = logs_dir / "desktop-rag.log"
     root = logging.getLogger("desktop_rag")
     handler = next((h for h in root.handlers if isinstance(h, logging.handlers.RotatingFileHandler)), None)
     if handler is None:
-        handler = logging.handlers.RotatingFileHandler(path, maxBytes=2_000_000, backupCount=3, encoding="utf-8")
+        handler = _PrivateLogFile(path, maxBytes=2_000_000, backupCount=3, encoding="utf-8")
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         root.addHandler(handler)
     redacting = [f for f in handler.filters if isinstance(f, RedactingFilter)]
@@ -32,3 +41,11 @@ def setup_logging(logs_dir: Path, level: int = logging.INFO, redact: bool = Fals
     root.setLevel(level)
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     return path
+
+
+def close_logging() -> None:
+    """Stop writing the log file and close it (before the data folder is deleted)."""
+    root = logging.getLogger("desktop_rag")
+    for handler in [h for h in root.handlers if isinstance(h, logging.handlers.RotatingFileHandler)]:
+        root.removeHandler(handler)
+        handler.close()

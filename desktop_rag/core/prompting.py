@@ -11,7 +11,9 @@ tokens and llama.cpp reuses its KV cache for them)::
 Source numbers belong to the conversation: [1] means the same passage in every turn.
 With a GGUF chat template the messages are rendered by it; without one (base models) a plain
 completion layout is used. Control tokens are parsed only in the template's own text, never
-in document text or questions, so a document cannot inject ``<end_of_turn>``.
+in document text or questions, so a document cannot inject ``<end_of_turn>``; and a passage line
+that mimics the layout itself (a "[2] other.pdf" source header, "Question:"/"Answer:" lines) is
+quoted, so a document cannot forge a source or a turn either (tests/core/test_prompt_injection.py).
 """
 
 from __future__ import annotations
@@ -250,9 +252,18 @@ class PromptBuilder:
         return tokens, ("\nQuestion:", "\nSources:", "\n\n")
 
 
+# A passage line that reads like a line of the prompt's own layout: a source header ("[2] a.pdf")
+# or a "Question:" / "Answer:" / "Sources:" label (the completion layout's turn markers).
+_LAYOUT_LOOKALIKE = re.compile(r"^(?=[ \t]*(?:\[\d+\]|(?:question|answer|sources)[ \t]*:))", re.MULTILINE | re.IGNORECASE)
+
+
 def _source_block(source: Source) -> str:
+    """``[n] label`` then the passage. The passage is data: a line of it that mimics the layout
+    (a fake "[2] other.pdf" header, a fake "Question:"/"Answer:" turn) is quoted with "> ", so it
+    can never pass for a real source or turn; the label is kept on its one line."""
     cut = " (excerpt, cut to fit)" if source.truncated else ""
-    return f"[{source.n}] {source.label}{cut}\n{source.hit.text.strip()}"
+    label = " ".join(source.label.split())
+    return f"[{source.n}] {label}{cut}\n{_LAYOUT_LOOKALIKE.sub('> ', source.hit.text.strip())}"
 
 
 def _with_text(hit: Hit, text: str) -> Hit:
