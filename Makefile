@@ -12,7 +12,7 @@ TORCH_SPEC ?= torch==2.13.0
 TORCH_INDEX ?=
 TORCH_INDEX_ARG := $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX),)
 
-.PHONY: run test lint bench clean screenshot
+.PHONY: run test lint bench clean screenshot package package-test
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,3 +50,13 @@ screenshot: $(VENV)/.installed-dev
 	xvfb-run -a -s "-screen 0 1400x900x24" env QT_QPA_PLATFORM=xcb $(BIN)/python scripts/screenshot.py
 	xvfb-run -a -s "-screen 0 1400x900x24" env QT_QPA_PLATFORM=xcb $(BIN)/python scripts/screenshot.py \
 		--language ko --question "프로세스와 스레드의 차이는 무엇인가?" --out resources/screenshot-ko.png
+
+# The packaged app (PyInstaller, one folder): dist/desktop-rag/ with desktop-rag (window) and
+# desktop-rag-cli, the embedding model inside. Build on the OS you ship for; see README "Packaging".
+# make package PACKAGE_ARGS=--archive also packs it into dist/desktop-rag-<os>-<machine>.tar.gz (.zip).
+package: $(VENV)/.installed-dev
+	$(BIN)/python packaging/build.py $(PACKAGE_ARGS)
+
+# Smoke test of the built app: index, search, ask, open the window; offline.
+package-test: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest tests/test_packaged_app.py -v

