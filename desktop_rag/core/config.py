@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from .errors import UserError
+from .paths import private_file
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,9 @@ class Settings:
     chunk_overlap_tokens: int = 32
     # Files larger than this are reported instead of indexed.
     max_file_bytes: int = 200 * 1024 * 1024
+    # A file whose reading takes longer is skipped with an error (PDF, DOCX, HTML, ... are read
+    # in a separate process that is stopped after this long).
+    max_seconds_per_file: float = 120.0
     embed_batch_size: int = 32
     search_top_k: int = 8
 
@@ -59,6 +63,8 @@ class Settings:
             raise UserError("chunk_overlap_tokens must be between 0 and half of chunk_tokens")
         if self.max_file_bytes <= 0 or self.embed_batch_size <= 0 or self.search_top_k <= 0:
             raise UserError("max_file_bytes, embed_batch_size and search_top_k must be positive")
+        if not self.max_seconds_per_file > 0:
+            raise UserError(f"max_seconds_per_file must be positive (got {self.max_seconds_per_file})")
         if self.llm_context_tokens < 512:
             raise UserError(f"llm_context_tokens must be at least 512 (got {self.llm_context_tokens})")
         if not 16 <= self.max_answer_tokens <= self.llm_context_tokens // 2:
@@ -85,6 +91,6 @@ class Settings:
 
     def save(self, path: Path) -> None:
         """Write atomically so a crash never leaves half a settings file."""
-        tmp = path.with_suffix(".tmp")
+        tmp = private_file(path.with_suffix(".tmp"), create=True)  # owner-only, like all app data
         tmp.write_text(json.dumps(asdict(self), indent=2, ensure_ascii=False), encoding="utf-8")
         os.replace(tmp, path)

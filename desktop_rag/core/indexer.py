@@ -9,13 +9,21 @@ A loader thread parses and chunks files while this thread embeds and writes, so 
 model is kept busy. Each document is committed in its own transaction: killing the
 process at any point loses at most the documents in flight, and the next run picks
 up exactly where this one stopped.
+
+No file can stop the run: files are read in a worker process (``ingest.isolation``) that
+is killed when one file takes longer than ``Settings.max_seconds_per_file`` or crashes;
+sizes are checked before a byte is read; a file deleted, made unreadable or changed
+while it is read gets a per-file error (a changed file is retried once, then left for
+the next run, which sees its new size or time).
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import queue
+import stat
 import threading
 import time
 from collections.abc import Callable
@@ -27,8 +35,10 @@ import numpy as np
 from .config import Settings
 from .embedder import Embedder
 from .errors import UserError
+from .ingest import isolation
 from .ingest.chunking import Chunker
-from .ingest.loaders import LoadError, load_document, supported_extensions
+from .ingest.isolation import IsolatedLoader, LoadCancelled, default_memory_limit
+from .ingest.loaders import LoadError, load_document, size_problem, supported_extensions
 from .ingest.scanner import FileEntry, scan_folder
 from .store import DocumentRow, Store
 from .types import Chunk, FileError, IndexReport, Progress
@@ -77,10 +87,18 @@ class _Plan:
 
 def content_hash(path: str) -> str:
     digest = hashlib.blake2b(digest_size=20)
-    with open(path, "rb") as handle:
+    # O_NONBLOCK: a file swapped for a named pipe since the scan must not block the run forever.
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    with open(fd, "rb", closefd=True) as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise _NotRegularFile()
         while block := handle.read(1 << 20):
             digest.update(block)
     return digest.hexdigest()
+
+
+class _NotRegularFile(OSError):
+    pass
 
 
 def text_hash(text: str) -> str:
@@ -116,6 +134,7 @@ class Indexer:
         progress: ProgressCallback | None = None,
         cancel: threading.Event | None = None,
     ) -> IndexReport:
+        isolation.refuse_in_worker()
         started = time.monotonic()
         cancel = cancel or threading.Event()
         folder = Path(folder).expanduser().resolve()
@@ -225,28 +244,53 @@ class Indexer:
 
     def _load_all(self, to_check, gone_by_hash, items: queue.Queue, cancel: threading.Event) -> None:
         """Loader thread: hash, and parse + chunk what really changed."""
+        limits = (self.settings.max_seconds_per_file, default_memory_limit(self.settings.max_file_bytes))
         try:
-            for entry, row in to_check:
-                if cancel.is_set():
-                    break
-                items.put(self._load_one(entry, row, gone_by_hash))
+            with isolation.reader(*limits, target=load_document) as reader:
+                for entry, row in to_check:
+                    if cancel.is_set():
+                        break
+                    try:
+                        item = self._load_one(entry, row, gone_by_hash, reader, cancel)
+                    except LoadCancelled:
+                        break
+                    items.put(item)
         finally:
             items.put(None)
 
-    def _load_one(self, entry: FileEntry, row: DocumentRow | None, gone_by_hash: dict[str, DocumentRow]):
+    def _load_one(self, entry: FileEntry, row: DocumentRow | None, gone_by_hash: dict[str, DocumentRow], reader: IsolatedLoader, cancel: threading.Event):
+        problem = size_problem(entry.size, self.settings.max_file_bytes)
+        if problem:  # before hashing: a 50 GB disk image named .txt is not read at all
+            return _Failed(entry, problem)
+        for _attempt in range(2):
+            before = _stat_of(entry.path)
+            item = self._read(entry, row, gone_by_hash, reader, cancel)
+            if not isinstance(item, _Parsed) or _stat_of(entry.path) == before:
+                return item
+            # Changed while it was read (a download, an editor saving): what was read may be half
+            # old, half new. Read it once more, as it is now.
+        # Recorded with the scan's size and time, so the next run sees the change and retries.
+        return _Failed(entry, "file kept changing while it was being read; it will be indexed on the next run")
+
+    def _read(self, entry: FileEntry, row: DocumentRow | None, gone_by_hash: dict[str, DocumentRow], reader: IsolatedLoader, cancel: threading.Event):
         try:
             digest = content_hash(entry.path)
         except OSError as exc:
-            return _Failed(entry, f"cannot read: {exc.strerror or exc}")
+            return _Failed(entry, _read_error(exc))
         if row is not None and row.status == "indexed" and row.content_hash == digest:
             return _SameContent(entry, row, moved=False)
         if row is None and digest in gone_by_hash:
             return _SameContent(entry, gone_by_hash.pop(digest), moved=True)
         try:
-            document = load_document(Path(entry.path), max_bytes=self.settings.max_file_bytes)
+            document = reader.load(Path(entry.path), self.settings.max_file_bytes, cancel)
             chunks = self.chunker.chunk_pages([(p.number, p.text) for p in document.pages], document.headings)
         except LoadError as exc:
-            return _Failed(entry, str(exc))
+            reason = str(exc)
+            if reason == "file not found":
+                reason = _GONE
+            return _Failed(entry, reason)
+        except LoadCancelled:
+            raise
         except Exception as exc:  # a bug or a pathological file must not stop the folder
             log.exception("failed to index %s", entry.path)
             return _Failed(entry, f"could not be indexed: {type(exc).__name__}: {exc}")
@@ -308,6 +352,27 @@ class Indexer:
         if state.bytes_done and state.bytes_total:
             state.eta_s = elapsed / state.bytes_done * max(state.bytes_total - state.bytes_done, 0)
         notify(_copy(state))
+
+
+_GONE = "file was deleted or moved while it was being indexed"
+
+
+def _read_error(exc: OSError) -> str:
+    if isinstance(exc, _NotRegularFile):
+        return "not a regular file; skipped"
+    if isinstance(exc, FileNotFoundError):
+        return _GONE
+    if isinstance(exc, PermissionError):
+        return "permission denied"
+    return f"cannot read: {exc.strerror or exc}"
+
+
+def _stat_of(path: str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns
 
 
 def _copy(state: Progress) -> Progress:

@@ -26,6 +26,12 @@ _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?\u2026\u3002\uff01\uff1f])[\"'\u201d\u2019)\]]*[ \t]+|\n+")
 # Room left for tokenizer effects at piece joins; checked again after packing.
 _SAFETY_TOKENS = 4
+# A "sentence" longer than this (characters) is cut before the tokenizer sees it, and one tokenizer
+# call gets at most about _COUNT_BATCH_CHARS: a file without a single break (minified JSON, base64)
+# would otherwise be tokenized whole, at ~200 bytes of tokenizer state per character (measured with
+# multilingual-e5-small: 4 MB took 0.8 GB and 50 s; the 200 MB a file may have, 40 GB).
+_MAX_SPAN_CHARS = 16384
+_COUNT_BATCH_CHARS = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -77,6 +83,11 @@ class Chunker:
         for p_start, p_end in _spans(text, _PARAGRAPH_BREAK, 0, len(text)):
             first = True
             for s_start, s_end in _spans(text, _SENTENCE_BREAK, p_start, p_end):
+                if s_end - s_start > _MAX_SPAN_CHARS:
+                    for c_start, c_end in _cut_long(text, s_start, s_end):
+                        spans.append((c_start, c_end, first, headings, False))
+                        first = False
+                    continue
                 line = text[s_start:s_end]
                 heading = None
                 if detect:
@@ -103,7 +114,19 @@ class Chunker:
         return units, headings
 
     def _costs(self, texts: Sequence[str]) -> list[int]:
-        return [max(1, n - self._overhead) for n in self._count(texts)]
+        return [max(1, n - self._overhead) for n in self._count_batched(texts)]
+
+    def _count_batched(self, texts: Sequence[str]) -> list[int]:
+        """Token counts, asking the tokenizer for at most ~_COUNT_BATCH_CHARS at a time."""
+        counts: list[int] = []
+        start = size = 0
+        for i, t in enumerate(texts):
+            if size and size + len(t) > _COUNT_BATCH_CHARS:
+                counts.extend(self._count(texts[start:i]))
+                start, size = i, 0
+            size += len(t)
+        counts.extend(self._count(texts[start:]))
+        return counts
 
     def _split_long(self, text: str, start: int, end: int, cost: int) -> list[tuple[int, int, int]]:
         """Halve an over-long span at whitespace (or anywhere, for unspaced scripts) until pieces fit."""
@@ -168,7 +191,7 @@ class Chunker:
         """Turn unit groups into chunks, re-splitting any the real tokenizer says is too long."""
         # A chunk's section is that of its first body text (a leading heading names it).
         spans = [(g[0].start, g[-1].end, next((u.heading_path for u in g if not u.is_heading), g[0].heading_path)) for g in groups]
-        counts = self._count([text[s:e] for s, e, _ in spans])
+        counts = self._count_batched([text[s:e] for s, e, _ in spans])
         chunks: list[Chunk] = []
         for (start, end, path), count in zip(spans, counts, strict=True):
             pieces = [(start, end, count - self._overhead)]
@@ -198,6 +221,19 @@ def _spans(text: str, separator: re.Pattern[str], start: int, end: int) -> list[
         if s < e:
             trimmed.append((s, e))
     return trimmed
+
+
+def _cut_long(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Cut text[start:end] into pieces of at most _MAX_SPAN_CHARS, at a space when there is one."""
+    pieces: list[tuple[int, int]] = []
+    while end - start > _MAX_SPAN_CHARS:
+        cut = text.rfind(" ", start + _MAX_SPAN_CHARS // 2, start + _MAX_SPAN_CHARS)
+        cut = cut if cut > start else start + _MAX_SPAN_CHARS
+        pieces.append((start, cut))
+        start = _skip_space(text, cut, end)
+    if start < end:
+        pieces.append((start, end))
+    return pieces
 
 
 def _skip_space(text: str, position: int, end: int) -> int:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import stat as stat_module
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,7 +33,9 @@ def scan_folder(root: Path, extensions: frozenset[str]) -> ScanResult:
 
     Directory symlinks are not followed (no loops, no escaping the folder); file
     symlinks are, unless they are broken or loop. Hidden files and folders are skipped.
-    Problems (unreadable folders, broken links, undecodable names) become per-path errors.
+    Problems (unreadable folders, broken links, undecodable names) become per-path errors,
+    and so do named pipes and devices with a document's name (reading one would block
+    forever or never end: ``notes.txt -> /dev/zero``).
     """
     result = ScanResult()
     stack = [str(root)]
@@ -65,12 +69,34 @@ def scan_folder(root: Path, extensions: frozenset[str]) -> ScanResult:
             try:
                 stat = entry.stat(follow_symlinks=True)
             except OSError as exc:
-                reason = "symbolic link loop" if getattr(exc, "errno", None) == 40 else f"cannot read: {exc.strerror or exc}"
-                result.errors.append(FileError(entry.path, reason))
+                result.errors.append(FileError(entry.path, _stat_error(entry, exc)))
+                continue
+            if not stat_module.S_ISREG(stat.st_mode):
+                result.errors.append(FileError(entry.path, f"not a regular file ({_kind(stat.st_mode)}); skipped"))
                 continue
             result.files.append(FileEntry(entry.path, stat.st_size, stat.st_mtime_ns))
     result.files.sort(key=lambda f: f.path)
     return result
+
+
+def _stat_error(entry: os.DirEntry, exc: OSError) -> str:
+    if exc.errno == getattr(errno, "ELOOP", 40):
+        return "symbolic link loop"
+    if exc.errno == errno.ENOENT and entry.is_symlink():
+        return "broken symbolic link (its target does not exist)"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "permission denied"
+    return f"cannot read: {exc.strerror or exc}"
+
+
+def _kind(mode: int) -> str:
+    if stat_module.S_ISFIFO(mode):
+        return "named pipe"
+    if stat_module.S_ISSOCK(mode):
+        return "socket"
+    if stat_module.S_ISCHR(mode) or stat_module.S_ISBLK(mode):
+        return "device"
+    return "special file"
 
 
 def _is_dir_link(path: str) -> bool:

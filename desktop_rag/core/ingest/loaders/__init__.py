@@ -26,6 +26,7 @@ from ._base import (
     load_document,
     normalize_text,
     register_loader,
+    size_problem,
     supported_extensions,
 )
 
@@ -37,5 +38,6 @@ __all__ = [
     "load_document",
     "normalize_text",
     "register_loader",
+    "size_problem",
     "supported_extensions",
 ]

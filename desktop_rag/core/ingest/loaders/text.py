@@ -3,6 +3,11 @@
 Detection order: byte-order mark -> strict UTF-8 -> UTF-16 without BOM -> CP949 (EUC-KR superset)
 -> charset_normalizer's best guess. Binary content behind a text extension is refused rather than
 indexed as mojibake.
+
+Files up to ``STREAM_ABOVE_BYTES`` are read whole. Bigger ones (possible when ``max_file_bytes`` is
+raised) are streamed: the encoding is detected on the first block, then the file is decoded and
+normalised block by block into pages of about ``_BLOCK_BYTES``, so memory stays near the size of
+the text itself instead of several copies of it.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import codecs
 import re
 import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
 
 from ._base import (
@@ -100,15 +106,8 @@ def _decode_utf8(data: bytes) -> str | None:
 
 
 def _decode_utf16_without_bom(data: bytes) -> str | None:
-    """UTF-16 without BOM: ASCII characters put their NUL byte always at the same parity."""
-    sample = data[:_SAMPLE_BYTES]
-    nul_even = sample[0::2].count(0)
-    nul_odd = sample[1::2].count(0)
-    if nul_odd >= 0.95 * (nul_even + nul_odd):
-        encoding = "utf-16-le"
-    elif nul_even >= 0.95 * (nul_even + nul_odd):
-        encoding = "utf-16-be"
-    else:
+    encoding = _utf16_parity(data)
+    if encoding is None:
         return None
     try:
         text = data[: len(data) - len(data) % 2].decode(encoding)
@@ -154,6 +153,11 @@ def _in_euc_kr(ch: str) -> bool:
 
 
 def _decode_guess(data: bytes) -> str | None:
+    match = _best_guess(data)
+    return None if match is None else str(match)
+
+
+def _best_guess(data: bytes):  # -> charset_normalizer.CharsetMatch | None
     try:
         from charset_normalizer import from_bytes
     except ImportError:  # optional: without it, unusual legacy encodings are reported, not guessed
@@ -170,8 +174,8 @@ def _decode_guess(data: bytes) -> str | None:
             and match.chaos <= best.chaos + 0.1
             and match.coherence >= best.coherence
         ):
-            return str(match)
-    return str(best)
+            return match
+    return best
 
 
 def _looks_binary(text: str) -> bool:
@@ -186,17 +190,125 @@ def read_text_file(path: Path) -> str:
     return decode_text(path.read_bytes())
 
 
+# --- streaming big files ------------------------------------------------------------------------
+
+STREAM_ABOVE_BYTES = 16 * 1024 * 1024  # bigger files are read block by block
+_BLOCK_BYTES = 4 * 1024 * 1024
+
+
+def stream_text_pages(path: Path) -> Iterator[str]:
+    """Normalised text of a big file in pieces of about ``_BLOCK_BYTES``, cut between paragraphs.
+
+    The encoding is detected on the first block (as :func:`decode_text` would on a whole file);
+    bytes further on that are invalid in it become U+FFFD. Every piece is checked for binary content.
+    """
+    with open(path, "rb") as handle:
+        data = handle.read(_BLOCK_BYTES)
+        decoder = codecs.getincrementaldecoder(_detect_encoding(data))(errors="replace")
+        pending = ""
+        while data:
+            following = handle.read(_BLOCK_BYTES)
+            text = pending + decoder.decode(data, final=not following)
+            cut = len(text) if not following else _last_break(text)
+            piece, pending = text[:cut], text[cut:]
+            if _looks_binary(piece):
+                raise LoadError("binary file, not text")
+            yield normalize_text(piece)
+            data = following
+        if pending:
+            yield normalize_text(pending)
+
+
+def _last_break(text: str) -> int:
+    """Where to end a piece: after the last blank line, else the last newline, else anywhere.
+
+    Cutting after a "\n" never splits a "\r\n" pair or a Markdown heading from its underline.
+    """
+    for separator in ("\n\n", "\n"):
+        position = text.rfind(separator, len(text) // 2)
+        if position >= 0:
+            return position + len(separator)
+    return len(text)
+
+
+def _detect_encoding(sample: bytes) -> str:
+    """Codec name for a file whose first bytes are ``sample``; same order as :func:`decode_text`."""
+    for bom, encoding in _BOMS:
+        if sample.startswith(bom):
+            codec = "utf-8-sig" if encoding == "utf-8" else encoding.rsplit("-", 1)[0]  # BOM-aware codecs
+            if _complete_text(sample, codec) is not None:
+                return codec
+    if sample.startswith(_BINARY_MAGIC):
+        raise LoadError("binary file, not text")
+    if b"\x00" in sample[:_SAMPLE_BYTES]:
+        encoding = _utf16_parity(sample)
+        text = _complete_text(sample, encoding) if encoding else None
+        if encoding and text is not None and _mostly_assigned(text):
+            return encoding
+        if len(_NUL_RUN_RE.findall(sample[:_SAMPLE_BYTES])) > _MAX_NUL_RUNS:
+            raise LoadError("binary file, not text")
+    if _complete_text(sample, "utf-8") is not None:
+        return "utf-8"
+    korean = _complete_text(sample, "cp949")
+    if korean is not None and _decode_cp949(korean.encode("cp949")) is not None:
+        return "cp949"
+    match = _best_guess(sample)
+    if match is None:
+        raise LoadError("unknown text encoding")
+    return match.encoding
+
+
+def _complete_text(sample: bytes, encoding: str) -> str | None:
+    """``sample`` decoded, allowing one character cut off at its end; None if it is not valid."""
+    for cut in range(4):
+        try:
+            return sample[: len(sample) - cut].decode(encoding)
+        except UnicodeDecodeError as exc:
+            if exc.start < len(sample) - cut - 4:
+                return None  # invalid well before the end, not a character cut off there
+    return None
+
+
+def _utf16_parity(data: bytes) -> str | None:
+    """UTF-16 without BOM: ASCII characters put their NUL byte always at the same parity."""
+    sample = data[:_SAMPLE_BYTES]
+    nul_even, nul_odd = sample[0::2].count(0), sample[1::2].count(0)
+    if nul_odd >= 0.95 * (nul_even + nul_odd):
+        return "utf-16-le"
+    if nul_even >= 0.95 * (nul_even + nul_odd):
+        return "utf-16-be"
+    return None
+
+
 # --- loaders ------------------------------------------------------------------------------------
 
 
+def _is_big(path: Path) -> bool:
+    return path.stat().st_size > STREAM_ABOVE_BYTES
+
+
 def load_plain_text(path: Path, max_bytes: int) -> LoadedDocument:
-    """Plain text and source code: one page, no headings (``# comment`` lines are escaped)."""
+    """Plain text and source code: one page (a few for big files), no headings."""
+    if _is_big(path):
+        return LoadedDocument(pages=[PageText(number=None, text=t) for t in stream_text_pages(path) if t])
     text = normalize_text(read_text_file(path))
     return LoadedDocument(pages=[PageText(number=None, text=text)])
 
 
 def load_markdown(path: Path, max_bytes: int) -> LoadedDocument:
     """Markdown: ATX headings kept as they are, setext headings rewritten as ATX, code fences escaped."""
+    if _is_big(path):
+        pages: list[PageText] = []
+        fence: str | None = None
+        for n, piece in enumerate(stream_text_pages(path)):
+            if fence:  # reopen the code block closed at the end of the previous page
+                piece = f"{fence}\n{piece}"
+            text, fence = _markdown_headings(piece, None, front_matter=n == 0)
+            if fence:  # the chunker reads page by page: a '# comment' in code must not become a heading
+                text = f"{text}\n{fence}"
+            if text:
+                pages.append(PageText(number=None, text=text))
+        return LoadedDocument(pages=pages, headings=True)
     text = markdown_to_heading_text(normalize_text(read_text_file(path)))
     return LoadedDocument(pages=[PageText(number=None, text=text)], headings=True)
 
@@ -209,10 +321,14 @@ _NOT_SETEXT_TEXT_RE = re.compile(r"^(?: {4}|\t| {0,3}(?:[-*+>|#]|\d+[.)]))")
 
 def markdown_to_heading_text(text: str) -> str:
     """Make '#' lines the only headings: setext -> ATX, '#' lines inside code fences escaped."""
+    return _markdown_headings(text, None, front_matter=True)[0]
+
+
+def _markdown_headings(text: str, fence: str | None, front_matter: bool) -> tuple[str, str | None]:
+    """:func:`markdown_to_heading_text` for one piece of a file; ``fence``: the code fence still open."""
     lines = text.split("\n")
     out: list[str] = []
-    fence: str | None = None
-    i = _front_matter_end(lines)
+    i = _front_matter_end(lines) if front_matter else 0
     out.extend(lines[:i])
     while i < len(lines):
         line = lines[i]
@@ -231,7 +347,7 @@ def markdown_to_heading_text(text: str) -> str:
         else:
             out.append(line)
         i += 1
-    return "\n".join(out)
+    return "\n".join(out), fence
 
 
 def _front_matter_end(lines: list[str]) -> int:
