@@ -389,6 +389,7 @@ class MainWindow(QMainWindow):
             else:
                 self.engine.conversations.add_turn(self.conversation_id, result)
             self.refresh_conversations(select=self.conversation_id)
+            self.chat.title_label.setText(self.engine.conversations.get(self.conversation_id).title)
         self._regenerating = False
         stats = result.stats
         if stats and stats.generated_tokens:

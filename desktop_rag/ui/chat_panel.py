@@ -238,6 +238,7 @@ class ChatPanel(QWidget):
 
         top = QHBoxLayout()
         self.title_label = QLabel()
+        self.title_label.setTextFormat(Qt.TextFormat.PlainText)  # a chat title is never markup
         self.title_label.setStyleSheet("font-weight:bold; font-size:14px")
         self.scope_button = QToolButton()
         self.scope_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
@@ -306,7 +307,7 @@ class ChatPanel(QWidget):
             turn.setParent(None)
             turn.deleteLater()
         self.turns.clear()
-        self.title_label.setText(html.escape(title))
+        self.title_label.setText(title)
         self.placeholder.setText(placeholder)
         self.placeholder.setVisible(bool(placeholder))
 

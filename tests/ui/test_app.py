@@ -97,6 +97,7 @@ def test_ask_stream_sources_viewer_stop_and_restart(qtbot, workspace, e5):
 
     title = window.conversation_list.currentItem().text()
     assert window.conversation_list.count() == 1 and title.startswith("What specialized")
+    assert window.chat.title_label.text() == title
     export = window.export_conversation(str(workspace[0] / "chat.md"))
     assert "multi_page.pdf" in Path(export).read_text(encoding="utf-8")
     window.close()
