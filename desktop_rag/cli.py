@@ -180,7 +180,7 @@ def _cmd_index(args, paths: AppPaths) -> int:
     return 0
 
 
-def _hit_json(hit: Hit, shown=lambda text: text) -> dict:
+def _hit_json(hit: Hit, shown=_identity) -> dict:
     return {
         "path": hit.path,
         "page": hit.page,
@@ -221,7 +221,7 @@ def _cmd_search(args, paths: AppPaths) -> int:
     return 0
 
 
-def _print_hits(query: str, hits: list[Hit], many: bool, shown=lambda text: text) -> None:
+def _print_hits(query: str, hits: list[Hit], many: bool, shown=_identity) -> None:
     if many:
         print(f"# {query}")
     if not hits:

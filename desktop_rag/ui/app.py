@@ -12,8 +12,8 @@ import sys
 import threading
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
@@ -496,9 +496,6 @@ class MainWindow(QMainWindow):
             self._closing_done = True
         super().closeEvent(event)
 
-
-def open_data_folder(engine: RagEngine) -> None:
-    QDesktopServices.openUrl(QUrl.fromLocalFile(str(engine.paths.root)))
 
 
 def open_engine_or_repair(paths, settings: Settings) -> RagEngine | None:
