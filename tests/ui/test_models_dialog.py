@@ -18,14 +18,6 @@ from desktop_rag.ui.models_dialog import FirstRunPanel, ModelLibrary, ModelManag
 
 
 @pytest.fixture
-def english():
-    before = current_language()
-    set_language("en")
-    yield
-    set_language(before)
-
-
-@pytest.fixture
 def engine(make_engine, fake_embedder, gemma_path):
     # gemma_path puts the real model in $DESKTOP_RAG_MODELS_DIR, the engine's models folder.
     engine = make_engine(fake_embedder)

@@ -16,14 +16,6 @@ from desktop_rag.ui.i18n import KOREAN, current_language, set_language
 from desktop_rag.ui.settings_dialog import SettingsDialog
 
 
-@pytest.fixture
-def english():
-    before = current_language()
-    set_language("en")
-    yield
-    set_language(before)
-
-
 def _open(qtbot, source, paths=None) -> SettingsDialog:
     dialog = SettingsDialog(source, paths)
     qtbot.addWidget(dialog)
