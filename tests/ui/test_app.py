@@ -65,8 +65,10 @@ def test_ask_stream_sources_viewer_stop_and_restart(qtbot, workspace, e5):
     window = open_window(qtbot, workspace, e5)
     window.engine.index_folder(workspace[1], "docs")  # a no-op when the test above ran
     window.refresh_library()
-    qtbot.waitUntil(lambda: window.answers.model is not None, timeout=120_000)
-    assert "CPU" in window.model_label.text() or "GPU" in window.model_label.text()
+    # The status bar names the device once the model is ready (the signal is queued to the UI thread).
+    qtbot.waitUntil(lambda: "CPU" in window.model_label.text() or "GPU" in window.model_label.text(),
+                    timeout=120_000)
+    assert window.answers.model is not None
 
     tokens = []
     window.answers.token.connect(tokens.append)
