@@ -24,8 +24,11 @@ from desktop_rag.core.retriever import Retriever, SearchOptions
 
 from .datasets import RetrievalSet, cranfield, korquad
 
-# (query id, keyword-only scores, dense-only scores, (keyword, dense) as the hybrid search scores its candidates)
-Candidates = list[tuple[str, dict[int, float], dict[int, float], tuple[dict[int, float], dict[int, float]]]]
+# (query id, keyword-only scores, dense-only scores, (keyword, dense) as the hybrid search scores its
+# candidates, the retriever's final ranking)
+Candidates = list[
+    tuple[str, dict[int, float], dict[int, float], tuple[dict[int, float], dict[int, float]], dict[int, float]]
+]
 
 
 def build_engine(data: RetrievalSet, model: str, workdir: Path) -> tuple[RagEngine, Path]:
@@ -48,7 +51,8 @@ def collect(engine: RagEngine, data: RetrievalSet, pool: int = 50) -> Candidates
         keyword, _ = retriever.candidates(text, SearchOptions(k=10, candidates=pool, mode="keyword"))
         _, dense = retriever.candidates(text, SearchOptions(k=10, candidates=pool, mode="dense"))
         both = retriever.candidates(text, SearchOptions(k=10, candidates=pool))
-        out.append((qid, keyword, dense, both))
+        ours = retriever.rank(text, SearchOptions(k=10, candidates=pool))
+        out.append((qid, keyword, dense, both, ours))
     return out
 
 
@@ -82,14 +86,15 @@ def evaluate(cands: Candidates, chunk_doc: dict[int, str], data: RetrievalSet, e
     text = dict(data.queries)
     coverage = {qid: engine.embedder.language_coverage(text[qid]) for qid, *_ in cands}
     methods: dict[str, Callable] = {
-        "keyword": lambda qid, kw, dn, both: kw,
-        "dense": lambda qid, kw, dn, both: dn,
-        "rrf": lambda qid, kw, dn, both: fusion.rrf(kw, dn),
-        "fused, fixed w": lambda qid, kw, dn, both: fusion.fuse(*both),
-        "fused (ours)": lambda qid, kw, dn, both: fusion.fuse(*both, fusion.DEFAULT_DENSE_WEIGHT * coverage[qid]),
+        "keyword": lambda qid, kw, dn, both, ours: kw,
+        "dense": lambda qid, kw, dn, both, ours: dn,
+        "rrf": lambda qid, kw, dn, both, ours: fusion.rrf(kw, dn),
+        "fused, fixed w": lambda qid, kw, dn, both, ours: fusion.fuse(*both),
+        "fused, 1 pass": lambda qid, kw, dn, both, ours: fusion.fuse(*both, fusion.DEFAULT_DENSE_WEIGHT * coverage[qid]),
+        "fused (ours)": lambda qid, kw, dn, both, ours: ours,
     }
     return {
-        name: metrics({qid: doc_ranking(fn(qid, kw, dn, both), chunk_doc) for qid, kw, dn, both in cands}, data)
+        name: metrics({c[0]: doc_ranking(fn(*c), chunk_doc) for c in cands}, data)
         for name, fn in methods.items()
     }
 

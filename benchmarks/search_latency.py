@@ -94,13 +94,15 @@ def main() -> None:
     engine.search("warm up")
     retriever = Retriever(engine.store, engine.embedder, engine.vectors)
 
+    # The embedder remembers queries it has seen; time the model itself.
+    embed_uncached = getattr(getattr(engine.embedder, "_remembered_query", None), "__wrapped__", engine.embedder.embed_query)
     totals, embeds, keywords = [], [], []
     for query in queries:
         started = time.perf_counter()
         engine.search(query, k=10)
         totals.append(time.perf_counter() - started)
         t0 = time.perf_counter()
-        engine.embedder.embed_query(query)
+        embed_uncached(query)
         embeds.append(time.perf_counter() - t0)
         t0 = time.perf_counter()
         retriever.candidates(query, SearchOptions(k=10, mode="keyword"))

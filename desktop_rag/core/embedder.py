@@ -12,6 +12,7 @@ Models load lazily on first use, never at import, and never from the network.
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import logging
 import threading
@@ -158,7 +159,18 @@ class SentenceTransformerEmbedder(Embedder):
         return [(len(e.ids), unk in e.ids) for e in encoded]
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self._encode([self._prefixes[0] + text])[0]
+        # Regenerate, a follow-up that repeats a question and the relevance check ask again: remember.
+        return self._remembered_query(text)
+
+    @cached_property
+    def _remembered_query(self):
+        @functools.lru_cache(maxsize=256)
+        def embed(text: str) -> np.ndarray:
+            vector = self._encode([self._prefixes[0] + text])[0]
+            vector.flags.writeable = False  # shared by every caller that asks again
+            return vector
+
+        return embed
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         vectors = self.model.encode(

@@ -212,8 +212,12 @@ class RagEngine:
         collections: Sequence[str] = (),
         folders: Sequence[str] = (),
         mode: str = "hybrid",
+        feedback: bool = True,
     ) -> list[Hit]:
-        """The best passages for ``query``; keyword-only while a re-embed is pending."""
+        """The best passages for ``query``; keyword-only while a re-embed is pending.
+
+        ``feedback`` (hybrid only) refines the query with the first pass's best passages.
+        """
         if mode not in ("hybrid", "keyword", "dense"):
             raise UserError(f"unknown search mode {mode!r}")
         vectors = None if self.reembed_needed else self.vectors
@@ -224,6 +228,7 @@ class RagEngine:
             collections=tuple(collections),
             folders=tuple(str(Path(f).expanduser().resolve()) for f in folders),
             mode=mode,
+            feedback=feedback,
         )
         return Retriever(self.store, self.embedder, vectors).search(query, options)
 

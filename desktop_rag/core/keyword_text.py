@@ -43,13 +43,14 @@ def analyze(text: str) -> str:
     return _CJK_RUN.sub(_bigrams, text)
 
 
+def search_terms(text: str) -> list[str]:
+    """Every search term of a text, in order and repeated, without English stopwords."""
+    return [token for token in _WORD.findall(analyze(text).lower()) if token not in _STOPWORDS]
+
+
 def query_terms(text: str) -> list[str]:
     """Distinct search terms of a query, in order, without English stopwords."""
-    seen: dict[str, None] = {}
-    for token in _WORD.findall(analyze(text).lower()):
-        if token not in _STOPWORDS:
-            seen.setdefault(token, None)
-    return list(seen)
+    return list(dict.fromkeys(search_terms(text)))
 
 
 def fts_match_expression(text: str, terms: list[str] | None = None) -> str | None:

@@ -523,19 +523,34 @@ class Store:
         """How many chunks contain each query term, after the same stemming the index applies."""
         if not terms:
             return {}
+        stems = self._stems(terms)
+        unique = sorted(set(stems.values()))
+        counts: dict[str, int] = {}
+        for start in range(0, len(unique), 500):
+            part = unique[start : start + 500]
+            marks = ",".join("?" * len(part))
+            counts.update(self.db.execute(f"SELECT term, doc FROM chunks_fts_vocab WHERE term IN ({marks})", part))
+        return {term: counts.get(stem, 0) for term, stem in stems.items()}
+
+    def _stems(self, terms: Sequence[str]) -> dict[str, str]:
+        """Each term as the index stores it (FTS5 is the only porter stemmer at hand)."""
         db = self.db
         if not getattr(self._local, "stemmer_ready", False):
-            # FTS5 is the only porter stemmer at hand: tokenise the terms in a scratch table.
             db.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.query_terms USING fts5(t, tokenize='{FTS_TOKENIZER}')")
             db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.query_stems USING fts5vocab('temp', 'query_terms', 'instance')")
             self._local.stemmer_ready = True
+        terms = list(dict.fromkeys(terms))
+        db.execute("DELETE FROM temp.query_terms")
+        # All terms in one row: the token at offset i is term i when each term is one token,
+        # which holds for the \w+ words queries are made of; otherwise, one row per term.
+        db.execute("INSERT INTO temp.query_terms(rowid, t) VALUES (0, ?)", (" ".join(terms),))
+        tokens = [term for term, _ in db.execute("SELECT term, offset FROM temp.query_stems ORDER BY offset")]
+        if len(tokens) == len(terms):
+            return dict(zip(terms, tokens, strict=True))
         db.execute("DELETE FROM temp.query_terms")
         db.executemany("INSERT INTO temp.query_terms(rowid, t) VALUES (?, ?)", enumerate(terms))
-        stems = {doc: term for term, doc in db.execute("SELECT term, doc FROM temp.query_stems")}
-        unique = sorted(set(stems.values()))
-        marks = ",".join("?" * len(unique))
-        counts = dict(db.execute(f"SELECT term, doc FROM chunks_fts_vocab WHERE term IN ({marks})", unique))
-        return {terms[i]: counts.get(stem, 0) for i, stem in stems.items()}
+        by_row = {doc: term for term, doc in db.execute("SELECT term, doc FROM temp.query_stems")}
+        return {terms[i]: stem for i, stem in by_row.items()}
 
     def terms_in_chunks(self, terms: Sequence[str], chunk_ids: Sequence[int]) -> dict[int, set[str]]:
         """Which of ``terms`` each chunk contains (stemmed and bigrammed as the index is)."""

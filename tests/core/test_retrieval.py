@@ -105,3 +105,36 @@ def test_filters_restrict_results(tmp_path, make_engine, fake_embedder):
     assert [Path(h.path).parent.name for h in engine.search("comets", folders=[str(one)])] == ["one"]
     hit = engine.search("comets", collections=["alpha"])[0]
     assert hit.keyword_score is not None and hit.dense_score is not None and hit.snippet.startswith("A note")
+
+
+def test_feedback_refines_english_topic_queries(tmp_path, make_engine, minilm, shared_data):
+    """Cranfield questions name topics in other words than their papers: the second pass finds more of them."""
+    data = cranfield()
+    queries = data.queries[:60]
+    wanted = {d for q, _ in queries for d in data.qrels[q]}
+    data.docs = {d: t for d, t in data.docs.items() if d in wanted or int(d) <= 300}
+    data.queries = queries
+    engine = _index_docs(make_engine, minilm, data.docs, tmp_path / "en")
+
+    def ndcg(feedback: bool) -> float:
+        ranked = {}
+        for qid, text in queries:
+            docs = [Path(h.path).stem for h in engine.search(text, k=20, feedback=feedback)]
+            ranked[qid] = list(dict.fromkeys(docs))
+        return metrics(ranked, data)["nDCG@10"]
+
+    assert ndcg(True) >= ndcg(False) + 0.01
+
+
+def test_hits_report_the_questions_own_cosine(tmp_path, make_engine, fake_embedder):
+    """The relevance gate reads hit.dense_score: it must not be the refined query's (closer) cosine."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for i, text in enumerate(["Comets have icy nuclei.", "Comet tails point away from the sun.", "Tea is brewed hot."]):
+        (folder / f"{i}.txt").write_text(text, encoding="utf-8")
+    engine = make_engine(fake_embedder)
+    engine.index_folder(folder)
+    q = fake_embedder.embed_query("comet tails")
+    for hit in engine.search("comet tails", k=3):
+        _, vectors = engine.vectors.get([hit.chunk_id])
+        assert hit.dense_score == pytest.approx(float(vectors[0] @ q), abs=1e-5)
