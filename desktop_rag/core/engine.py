@@ -79,7 +79,7 @@ class RagEngine:
                     raise self._reembed_error()
                 model_id = self.embedder.model_id
                 library_id = self.store.library_id
-                index = VectorIndex.load(self.paths.vectors_dir, self.embedder.dim, model_id, library_id)
+                index = VectorIndex.load(self.paths.vectors_dir, None, model_id, library_id)
                 if index is None:
                     index = VectorIndex(self.embedder.dim, model_id, library_id=library_id)
                 added, removed = index.reconcile(

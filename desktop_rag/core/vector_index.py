@@ -134,8 +134,11 @@ class VectorIndex:
             os.replace(tmp_meta, folder / META_FILE)
 
     @classmethod
-    def load(cls, folder: Path, dim: int, model_id: str, library_id: str = "") -> VectorIndex | None:
+    def load(cls, folder: Path, dim: int | None, model_id: str, library_id: str = "") -> VectorIndex | None:
         """The saved index, or None when missing, unreadable, or made for another model or database.
+
+        ``dim`` None takes the saved one: ``model_id`` names the model, so its dimension is known
+        without loading the model (an unchanged re-index then never loads it).
 
         ``library_id`` (Store.library_id) tells a cache of this database from one left by a deleted or
         replaced database, whose chunk ids (the labels) meant other passages.
@@ -144,6 +147,7 @@ class VectorIndex:
             return None
         try:
             meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
+            dim = int(meta["dim"]) if dim is None else dim
             if meta["model_id"] != model_id or meta["dim"] != dim:
                 return None
             if library_id and meta.get("library_id") != library_id:

@@ -249,3 +249,18 @@ def test_watched_folder_picks_up_changes(tmp_path, make_engine, fake_embedder):
     assert done.wait(20), "the watcher did not re-index"
     assert engine.search("Neptune windy", mode="keyword")[0].path.endswith("two.txt")
     assert engine.status()["folders"][0]["watched"]
+
+
+def test_unchanged_reindex_does_not_load_the_embedding_model(tmp_path, make_engine, minilm):
+    """Re-checking a folder that has not changed must not cost the seconds a model takes to load."""
+    from desktop_rag.core.config import ENGLISH_MINILM
+    from desktop_rag.core.embedder import create_embedder
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "note.txt").write_text("Comets have icy nuclei and long tails.", encoding="utf-8")
+    make_engine(minilm, data_dir=tmp_path / "lib").index_folder(folder)
+    fresh = create_embedder(ENGLISH_MINILM, Path(os.environ["DESKTOP_RAG_MODELS_DIR"]))
+    report = make_engine(fresh, data_dir=tmp_path / "lib").index_folder(folder)
+    assert report.files_indexed == 0 and not report.errors
+    assert "model" not in vars(fresh), "the model was loaded for nothing"
