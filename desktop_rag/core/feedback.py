@@ -8,11 +8,11 @@ search, the top passages are taken as relevant, weighted by how clearly they won
   library join the query, each once, while the query's own terms count twice;
 - dense side (Rocchio): the query vector moves towards their weighted centroid.
 
-Measured by ``benchmarks/retrieval_quality.py`` (nDCG@10, our Python model of it):
-Cranfield 0.400 -> 0.436 with all-MiniLM-L6-v2 and 0.389 -> 0.428 with
+Measured by ``benchmarks/retrieval_quality.py`` (nDCG@10, one pass -> with feedback):
+Cranfield 0.399 -> 0.429 with all-MiniLM-L6-v2 and 0.391 -> 0.428 with
 multilingual-e5-small. Equal weights for the feedback passages cost KorQuAD 0.03
-(a factoid question has one right paragraph; the 2nd..5th drag in their topics),
-weights from the first-pass score margin (a softmax) keep it at 0.96.
+(a factoid question has one right paragraph; the 2nd..5th drag in their topics);
+weights from the first-pass score margin (a sharp softmax) keep it at the one-pass level.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ FEEDBACK_PASSAGES = 5
 EXPANSION_TERMS = 10
 CANDIDATE_TERMS = 40
 # Softmax temperature over the first-pass z-scores: a clear winner takes most of the weight.
-SHARPNESS = 1.0
+SHARPNESS = 2.0
 ROCCHIO_BETA = 0.5
 # Each of the question's own terms counts twice as much as an expansion term.
 QUERY_TERM_WEIGHT = 2
