@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,7 +20,6 @@ from .types import Hit
 from .vector_index import VectorIndex
 
 WIDE_KEYWORD_POOL = 4
-_query_embedding_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="query-embedding")
 
 
 @dataclass(frozen=True)
@@ -116,18 +114,14 @@ class Retriever:
 
     def _first_pass(self, query: str, terms: list[str], options: SearchOptions, scope: _Scope) -> _FirstPass:
         pool = max(options.candidates, options.k * 4)
-        embedding = None
-        if options.mode in ("hybrid", "dense") and self.vectors is not None and len(self.vectors):
-            # The model embeds the question while SQLite runs the full-text query (both release the GIL).
-            embedding = _query_embedding_thread.submit(self.embedder.embed_query, query)
         # A longer keyword list costs FTS5 nothing (it scores every match anyway); the feedback
         # pass adds expansion scores to it, the first fusion sees the usual pool.
         keyword_wide = self._keyword(terms, pool * WIDE_KEYWORD_POOL, scope)
         keyword = dict(itertools.islice(keyword_wide.items(), pool))
         dense: dict[int, float] = {}
         q = None
-        if embedding is not None:
-            q = embedding.result()
+        if options.mode in ("hybrid", "dense") and self.vectors is not None and len(self.vectors):
+            q = self.embedder.embed_query(query)
             dense = self._dense(q, pool, scope, keyword if options.mode == "hybrid" else {})
         return _FirstPass(keyword, dense, q, keyword_wide)
 
