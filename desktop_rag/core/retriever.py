@@ -43,6 +43,8 @@ class _Scope:
 
 @dataclass(frozen=True)
 class _FirstPass:
+    terms: list[str]  # the question's search terms (common ones pruned in big libraries)
+    scope: _Scope
     keyword: dict[int, float]  # BM25 of the best ``pool`` matches
     dense: dict[int, float]  # cosine of ANN neighbours and of the keyword candidates
     query_vector: np.ndarray | None
@@ -76,11 +78,9 @@ class Retriever:
         self, query: str, options: SearchOptions
     ) -> tuple[dict[int, float], dict[int, float], dict[int, float], np.ndarray | None]:
         query = query.strip()
-        scope = self._scope(options)
-        if not query or scope is None:
+        first = self._first_pass(query, options)
+        if first is None:
             return {}, {}, {}, None
-        terms = self._terms(query) if options.mode in ("hybrid", "keyword") else []
-        first = self._first_pass(query, terms, options, scope)
         keyword, dense, q = first.keyword, first.dense, first.query_vector
         if options.mode == "keyword":
             return keyword, keyword, dense, q
@@ -91,18 +91,13 @@ class Retriever:
         # Feedback needs both retrievers: on keyword search alone (a model that cannot read the
         # question) it cost KorQuAD recall@5 0.983 -> 0.975 on the test slice.
         if options.feedback and fused and weight > 0:
-            fused = fusion.fuse(*self._feedback_pass(terms, first.keyword_wide, fused, q, options, scope), weight)
+            fused = fusion.fuse(*self._feedback_pass(first, fused, options), weight)
         return fused, keyword, dense, q
 
     def candidates(self, query: str, options: SearchOptions) -> tuple[dict[int, float], dict[int, float]]:
         """First-pass keyword (BM25) and dense (cosine) candidate scores, by chunk id."""
-        query = query.strip()
-        scope = self._scope(options)
-        if not query or scope is None:
-            return {}, {}
-        terms = self._terms(query) if options.mode in ("hybrid", "keyword") else []
-        first = self._first_pass(query, terms, options, scope)
-        return first.keyword, first.dense
+        first = self._first_pass(query.strip(), options)
+        return (first.keyword, first.dense) if first else ({}, {})
 
     def _scope(self, options: SearchOptions) -> _Scope | None:
         """The chunks the options allow; None when a filter matches nothing."""
@@ -112,7 +107,12 @@ class Retriever:
         allowed = self.store.chunk_ids_matching(options.collections, options.folders)
         return _Scope(allowed, filter_sql, tuple(params)) if allowed else None
 
-    def _first_pass(self, query: str, terms: list[str], options: SearchOptions, scope: _Scope) -> _FirstPass:
+    def _first_pass(self, query: str, options: SearchOptions) -> _FirstPass | None:
+        """Keyword and dense candidates of the question; None when there is nothing to search."""
+        scope = self._scope(options)
+        if not query or scope is None:
+            return None
+        terms = self._terms(query) if options.mode in ("hybrid", "keyword") else []
         pool = max(options.candidates, options.k * 4)
         # A longer keyword list costs FTS5 nothing (it scores every match anyway); the feedback
         # pass adds expansion scores to it, the first fusion sees the usual pool.
@@ -123,33 +123,28 @@ class Retriever:
         if options.mode in ("hybrid", "dense") and self.vectors is not None and len(self.vectors):
             q = self.embedder.embed_query(query)
             dense = self._dense(q, pool, scope, keyword if options.mode == "hybrid" else {})
-        return _FirstPass(keyword, dense, q, keyword_wide)
+        return _FirstPass(terms, scope, keyword, dense, q, keyword_wide)
 
     def _feedback_pass(
-        self,
-        terms: list[str],
-        first_keyword: dict[int, float],
-        fused: dict[int, float],
-        q: np.ndarray | None,
-        options: SearchOptions,
-        scope: _Scope,
+        self, first: _FirstPass, fused: dict[int, float], options: SearchOptions
     ) -> tuple[dict[int, float], dict[int, float]]:
         """Keyword and dense candidates for the query refined by the first pass's best passages."""
         pool = max(options.candidates, options.k * 4)
         weights = feedback.feedback_weights(fused)
         texts = {cid: row[2] for cid, row in self.store.chunk_rows(list(weights)).items()}
-        counts = feedback.candidate_terms(texts, exclude=set(terms))
+        counts = feedback.candidate_terms(texts, exclude=set(first.terms))
         vocabulary = feedback.frequent_terms(counts, weights)
         expansion = feedback.expansion_terms(
             counts, weights, self.store.term_document_counts(vocabulary), self.store.chunk_count()
         )
-        expanded = feedback.expanded_scores(first_keyword, self._keyword(expansion, pool * WIDE_KEYWORD_POOL, scope))
+        expansion_scores = self._keyword(expansion, pool * WIDE_KEYWORD_POOL, first.scope)
+        expanded = feedback.expanded_scores(first.keyword_wide, expansion_scores)
         keyword = dict(sorted(expanded.items(), key=lambda kv: kv[1], reverse=True)[:pool])
         dense: dict[int, float] = {}
-        if q is not None and self.vectors is not None:
+        if first.query_vector is not None and self.vectors is not None:
             present, vectors = self.vectors.get(list(weights))
-            moved = feedback.rocchio(q, dict(zip(present, vectors, strict=True)), weights)
-            dense = self._dense(moved, pool, scope, keyword)
+            moved = feedback.rocchio(first.query_vector, dict(zip(present, vectors, strict=True)), weights)
+            dense = self._dense(moved, pool, first.scope, keyword)
         return keyword, dense
 
     def _keyword(self, terms: list[str], pool: int, scope: _Scope) -> dict[int, float]:
