@@ -34,6 +34,7 @@ ROCCHIO_BETA = 0.5
 # Each of the question's own terms counts twice as much as an expansion term.
 QUERY_TERM_WEIGHT = 2
 
+
 def feedback_weights(fused: Scores, passages: int = FEEDBACK_PASSAGES, sharpness: float = SHARPNESS) -> dict[int, float]:
     """The top ``passages`` of a first-pass ranking with weights summing to 1."""
     if not fused:
