@@ -676,16 +676,17 @@ class _Connection(sqlite3.Connection):
     library_path: Path
 
     def execute(self, sql, parameters=(), /):
-        try:
+        with self._damage_reported():
             return super().execute(sql, parameters)
-        except sqlite3.DatabaseError as exc:
-            if is_damage(exc):
-                raise LibraryCorrupt(corrupt_message(self.library_path, exc), self.library_path) from exc
-            raise
 
     def executemany(self, sql, parameters, /):
-        try:
+        with self._damage_reported():
             return super().executemany(sql, parameters)
+
+    @contextmanager
+    def _damage_reported(self) -> Iterator[None]:
+        try:
+            yield
         except sqlite3.DatabaseError as exc:
             if is_damage(exc):
                 raise LibraryCorrupt(corrupt_message(self.library_path, exc), self.library_path) from exc
