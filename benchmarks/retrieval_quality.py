@@ -45,7 +45,7 @@ def build_engine(data: RetrievalSet, model: str, workdir: Path) -> tuple[RagEngi
 
 
 def collect(engine: RagEngine, data: RetrievalSet, pool: int = 50) -> Candidates:
-    retriever = Retriever(engine.store, engine.embedder, engine.vectors)
+    retriever = Retriever(engine.store, engine.embedder, engine.vectors, engine.keywords)
     out = []
     for qid, text in data.queries:
         keyword, _ = retriever.candidates(text, SearchOptions(k=10, candidates=pool, mode="keyword"))

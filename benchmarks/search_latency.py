@@ -92,7 +92,7 @@ def main() -> None:
     else:
         engine, queries = build_library(root / "lib", args.model, args.chunks)
     engine.search("warm up")
-    retriever = Retriever(engine.store, engine.embedder, engine.vectors)
+    retriever = Retriever(engine.store, engine.embedder, engine.vectors, engine.keywords)
 
     # The embedder remembers queries it has seen; time the model itself.
     embed_uncached = getattr(getattr(engine.embedder, "_remembered_query", None), "__wrapped__", engine.embedder.embed_query)

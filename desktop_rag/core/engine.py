@@ -19,6 +19,7 @@ from .conversations import ConversationStore
 from .embedder import Embedder, create_embedder
 from .errors import ReembedRequired, UserError
 from .indexer import Indexer, ProgressCallback
+from .keyword_index import KeywordIndex
 from .llm import GenerationOptions, LocalModel, ModelOptions
 from .model_discovery import ModelEntry, discover_models, resolve_model
 from .paths import AppPaths
@@ -47,6 +48,8 @@ class RagEngine:
         self._writer = threading.Lock()
         self._vectors_lock = threading.Lock()
         self._vectors: VectorIndex | None = None
+        self._keywords_lock = threading.Lock()
+        self._keywords: KeywordIndex | None = None
         self._watcher: FolderWatcher | None = None
         self._model: LocalModel | None = None
         self._model_key: tuple | None = None
@@ -92,6 +95,28 @@ class RagEngine:
                 self._vectors = index
             return self._vectors
 
+    @property
+    def keywords(self) -> KeywordIndex:
+        """The BM25 keyword index: loaded (or rebuilt) on first use, caught up with SQLite on every use."""
+        with self._keywords_lock:
+            if self._keywords is None:
+                library_id = self.store.library_id
+                self._keywords = KeywordIndex.load(self.paths.vectors_dir, library_id) or KeywordIndex(library_id)
+            index = self._keywords
+        added, removed = index.sync(self.store)
+        if added or removed:
+            log.info("keyword index caught up with the library: %d added, %d removed", added, removed)
+        return index
+
+    def _save_keywords(self, always: bool = False) -> None:
+        """Write the keyword index when it changed (``always``: also load it first, so a file
+        that may hold forgotten passages' words is rewritten)."""
+        if self._keywords is None and not always:
+            return
+        index = self.keywords
+        if index.dirty or always:
+            index.save(self.paths.vectors_dir)
+
     # -- indexing --------------------------------------------------------------------------------
     def index_folder(
         self,
@@ -115,7 +140,9 @@ class RagEngine:
             if self.stored_model_id is None:
                 self.store.set_meta("embedding_model", self.embedder.model_id)
             indexer = Indexer(self.store, self.embedder, vectors, self.settings, self.paths.vectors_dir)
-            return indexer.run(folder, collection.strip(), progress, cancel)
+            report = indexer.run(folder, collection.strip(), progress, cancel)
+            self._save_keywords()
+            return report
 
     def remove_folder(self, folder: str | Path) -> int:
         """Forget an indexed folder (files on disk are untouched); returns chunks removed."""
@@ -133,6 +160,7 @@ class RagEngine:
             self.store.prune_embeddings()
             if self._vectors is not None:
                 self._vectors.save(self.paths.vectors_dir)
+            self._save_keywords()
         if self._watcher:
             self._watcher.unwatch(Path(target))
         return removed
@@ -155,6 +183,7 @@ class RagEngine:
             if not self.store.scrub():
                 log.warning("another reader kept the database's write-ahead log from being emptied")
             self._rewrite_vector_cache()
+            self._save_keywords(always=True)
         if self._watcher:
             for path in folders - {f.path for f in self.store.folders()}:
                 self._watcher.unwatch(Path(path))
@@ -230,7 +259,7 @@ class RagEngine:
             mode=mode,
             feedback=feedback,
         )
-        return Retriever(self.store, self.embedder, vectors).search(query, options)
+        return Retriever(self.store, self.embedder, vectors, self.keywords).search(query, options)
 
     # -- answering -------------------------------------------------------------------------------
     def models(self) -> list[ModelEntry]:
@@ -342,4 +371,6 @@ class RagEngine:
         with self._writer:
             if self._vectors is not None:
                 self._vectors.save(self.paths.vectors_dir)
+            if self._keywords is not None and self._keywords.dirty:  # as it is: the next start catches up
+                self._keywords.save(self.paths.vectors_dir)
         self.store.close()

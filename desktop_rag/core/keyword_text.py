@@ -1,10 +1,11 @@
-"""Text analysis for keyword search (SQLite FTS5).
+"""Text analysis for keyword search (the BM25 index in keyword_index.py, and SQLite FTS5).
 
 FTS5's ``unicode61`` tokenizer keeps a Korean word and its particles together
 (서울에서는 vs 서울의), so they never match. Like Lucene's CJK bigram analyzer we
 rewrite every run of Hangul/Han/Kana characters as overlapping character bigrams
 before FTS5 sees the text; everything else goes through ``porter unicode61`` so
-English words are stemmed. The same function prepares documents and queries.
+English words are stemmed (keyword_index.py borrows that stemmer). The same
+functions prepare documents and queries.
 """
 
 from __future__ import annotations
@@ -51,30 +52,3 @@ def search_terms(text: str) -> list[str]:
 def query_terms(text: str) -> list[str]:
     """Distinct search terms of a query, in order, without English stopwords."""
     return list(dict.fromkeys(search_terms(text)))
-
-
-def fts_match_expression(text: str, terms: list[str] | None = None) -> str | None:
-    """An FTS5 MATCH expression (terms OR-ed, each quoted so no user text is syntax)."""
-    terms = query_terms(text) if terms is None else terms
-    if not terms:
-        return None
-    return " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
-
-
-# No term can be "common" (in over max(5%, 2000) chunks) below this many chunks.
-PRUNE_MIN_CHUNKS = 2000
-
-
-def prune_common_terms(terms: list[str], doc_counts: dict[str, int], total: int, keep_at_least: int = 3) -> list[str]:
-    """Leave out terms found in more than 5% of a big library's chunks.
-
-    Such terms (question endings like 무엇/인가 as bigrams) add little to BM25 but make
-    FTS5 score most of the library: at 100k chunks they cost tens of milliseconds.
-    The rarest ``keep_at_least`` terms always stay.
-    """
-    limit = max(0.05 * total, PRUNE_MIN_CHUNKS)
-    common = {t for t in terms if doc_counts.get(t, 0) > limit}
-    if not common:
-        return terms
-    rarest = sorted(terms, key=lambda t: doc_counts.get(t, 0))[:keep_at_least]
-    return [t for t in terms if t not in common or t in rarest]

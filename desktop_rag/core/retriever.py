@@ -1,4 +1,4 @@
-"""Hybrid retrieval: query embedding -> HNSW, FTS5 BM25 keyword search -> fusion -> hits.
+"""Hybrid retrieval: query embedding -> HNSW, BM25 keyword search -> fusion -> hits.
 
 A second pass (``feedback``) refines the question with the first pass's best passages
 and searches again; see ``feedback.py`` for what it gains and costs.
@@ -14,8 +14,9 @@ import numpy as np
 
 from . import feedback, fusion
 from .embedder import Embedder
-from .keyword_text import PRUNE_MIN_CHUNKS, fts_match_expression, prune_common_terms, query_terms
-from .store import HEADING_SEP, Store, chunk_filter
+from .keyword_index import KeywordIndex
+from .keyword_text import query_terms
+from .store import HEADING_SEP, Store
 from .types import Hit
 from .vector_index import VectorIndex
 
@@ -37,13 +38,11 @@ class _Scope:
     """Which chunks a search may return: all of them, or those of some collections/folders."""
 
     allowed: set[int] | None = None
-    filter_sql: str = ""
-    params: tuple = ()
 
 
 @dataclass(frozen=True)
 class _FirstPass:
-    terms: list[str]  # the question's search terms (common ones pruned in big libraries)
+    terms: list[str]  # the question's search terms
     scope: _Scope
     keyword: dict[int, float]  # BM25 of the best ``pool`` matches
     dense: dict[int, float]  # cosine of ANN neighbours and of the keyword candidates
@@ -55,11 +54,17 @@ class Retriever:
     """Finds the passages that best answer a question."""
 
     def __init__(
-        self, store: Store, embedder: Embedder, vectors: VectorIndex | None, dense_weight: float = fusion.DEFAULT_DENSE_WEIGHT
+        self,
+        store: Store,
+        embedder: Embedder,
+        vectors: VectorIndex | None,
+        keywords: KeywordIndex,
+        dense_weight: float = fusion.DEFAULT_DENSE_WEIGHT,
     ):
         self.store = store
         self.embedder = embedder
         self.vectors = vectors  # None while a re-embed is pending: keyword search only
+        self.keywords = keywords  # kept in step with the store by its owner (RagEngine.keywords)
         self.dense_weight = dense_weight
 
     def search(self, query: str, options: SearchOptions = SearchOptions()) -> list[Hit]:
@@ -103,18 +108,17 @@ class Retriever:
         """The chunks the options allow; None when a filter matches nothing."""
         if not (options.collections or options.folders):
             return _Scope()
-        filter_sql, params = chunk_filter(options.collections, options.folders)
         allowed = self.store.chunk_ids_matching(options.collections, options.folders)
-        return _Scope(allowed, filter_sql, tuple(params)) if allowed else None
+        return _Scope(allowed) if allowed else None
 
     def _first_pass(self, query: str, options: SearchOptions) -> _FirstPass | None:
         """Keyword and dense candidates of the question; None when there is nothing to search."""
         scope = self._scope(options)
         if not query or scope is None:
             return None
-        terms = self._terms(query) if options.mode in ("hybrid", "keyword") else []
+        terms = query_terms(query) if options.mode in ("hybrid", "keyword") else []
         pool = max(options.candidates, options.k * 4)
-        # A longer keyword list costs FTS5 nothing (it scores every match anyway); the feedback
+        # A longer keyword list costs nothing (every match is scored anyway); the feedback
         # pass adds expansion scores to it, the first fusion sees the usual pool.
         keyword_wide = self._keyword(terms, pool * WIDE_KEYWORD_POOL, scope)
         keyword = dict(itertools.islice(keyword_wide.items(), pool))
@@ -135,7 +139,7 @@ class Retriever:
         counts = feedback.candidate_terms(texts, exclude=set(first.terms))
         vocabulary = feedback.frequent_terms(counts, weights)
         expansion = feedback.expansion_terms(
-            counts, weights, self.store.term_document_counts(vocabulary), self.store.chunk_count()
+            counts, weights, self.keywords.document_counts(self.store, vocabulary), len(self.keywords)
         )
         expansion_scores = self._keyword(expansion, pool * WIDE_KEYWORD_POOL, first.scope)
         expanded = feedback.expanded_scores(first.keyword_wide, expansion_scores)
@@ -148,8 +152,7 @@ class Retriever:
         return keyword, dense
 
     def _keyword(self, terms: list[str], pool: int, scope: _Scope) -> dict[int, float]:
-        match = fts_match_expression("", terms) if terms else None
-        return dict(self.store.keyword_search(match, pool, scope.filter_sql, scope.params)) if match else {}
+        return dict(self.keywords.search(self.store, terms, pool, scope.allowed))
 
     def _dense(self, q: np.ndarray, pool: int, scope: _Scope, keyword: dict[int, float]) -> dict[int, float]:
         """ANN neighbours of ``q``, plus exact cosines for keyword candidates the ANN search did not return.
@@ -162,14 +165,6 @@ class Retriever:
         dense = dict(self.vectors.search(q, pool, allowed.__contains__ if allowed is not None else None))
         dense.update(self._exact_dense(q, [i for i in keyword if i not in dense]))
         return dense
-
-    def _terms(self, query: str) -> list[str]:
-        terms = query_terms(query)
-        if len(terms) > 3:
-            total = self.store.chunk_count()
-            if total > PRUNE_MIN_CHUNKS:  # smaller libraries are fast as they are: skip the lookups
-                terms = prune_common_terms(terms, self.store.term_document_counts(terms), total)
-        return terms
 
     def _exact_dense(self, q: np.ndarray, ids: list[int]) -> dict[int, float]:
         """Cosine for keyword candidates the ANN search did not return, so fusion sees both scores."""

@@ -498,6 +498,44 @@ class Store:
     def chunk_count(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
 
+    def chunk_signature(self) -> tuple[int, int]:
+        """(chunks, highest chunk id ever used): changes with every insert or delete, since ids are
+        AUTOINCREMENT (never reused) and chunk text is never updated. Two O(log n) lookups."""
+        db = self.db
+        count = db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]  # separate: keeps the count optimisation
+        row = db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'chunks'").fetchone()
+        return count, row[0] if row else 0
+
+    def chunk_count_after(self, chunk_id: int) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM chunks WHERE id > ?", (chunk_id,)).fetchone()[0]
+
+    def chunk_ids_up_to(self, chunk_id: int) -> list[int]:
+        return [r[0] for r in self.db.execute("SELECT id FROM chunks WHERE id <= ?", (chunk_id,))]
+
+    def chunk_texts_after(self, chunk_id: int, batch: int) -> Iterator[list[tuple[int, str]]]:
+        """(id, text) of the chunks with higher ids than ``chunk_id``, in id order, ``batch`` at a time."""
+        cursor = self.db.execute("SELECT id, text FROM chunks WHERE id > ? ORDER BY id", (chunk_id,))
+        while rows := cursor.fetchmany(batch):
+            yield rows
+
+    @contextmanager
+    def read_snapshot(self) -> Iterator[sqlite3.Connection]:
+        """Reads on this thread's connection see one consistent state of the database (WAL snapshot)."""
+        db = self.db
+        if db.in_transaction:
+            yield db
+            return
+        db.execute("BEGIN")
+        try:
+            yield db
+        except BaseException:
+            try:
+                db.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass  # the error being raised says what went wrong
+            raise
+        db.execute("COMMIT")
+
     def chunk_ids_with_vectors(self, model_id: str) -> set[int]:
         """Ids of chunks whose text has a vector from ``model_id``: what the vector index must hold."""
         return {
@@ -508,22 +546,11 @@ class Store:
         }
 
     # -- search support ----------------------------------------------------------------------
-    def keyword_search(self, match: str, limit: int, chunk_filter_sql: str = "", params: Sequence = ()) -> list[tuple[int, float]]:
-        """(chunk id, BM25 score; higher is better) for an FTS5 MATCH expression."""
-        sql = "SELECT rowid, -bm25(chunks_fts) AS s FROM chunks_fts WHERE chunks_fts MATCH ?"
-        if chunk_filter_sql:
-            sql += f" AND rowid IN ({chunk_filter_sql})"
-        sql += " ORDER BY bm25(chunks_fts) LIMIT ?"
-        try:
-            return [(r[0], r[1]) for r in self.db.execute(sql, (match, *params, limit))]
-        except sqlite3.OperationalError:
-            return []  # an expression FTS5 cannot parse finds nothing rather than failing the search
-
     def term_document_counts(self, terms: Sequence[str]) -> dict[str, int]:
         """How many chunks contain each query term, after the same stemming the index applies."""
         if not terms:
             return {}
-        stems = self._stems(terms)
+        stems = self.stems(terms)
         unique = sorted(set(stems.values()))
         counts: dict[str, int] = {}
         for start in range(0, len(unique), 500):
@@ -532,7 +559,7 @@ class Store:
             counts.update(self.db.execute(f"SELECT term, doc FROM chunks_fts_vocab WHERE term IN ({marks})", part))
         return {term: counts.get(stem, 0) for term, stem in stems.items()}
 
-    def _stems(self, terms: Sequence[str]) -> dict[str, str]:
+    def stems(self, terms: Iterable[str]) -> dict[str, str]:
         """Each term as the index stores it (FTS5 is the only porter stemmer at hand)."""
         db = self.db
         if not getattr(self._local, "stemmer_ready", False):
@@ -540,6 +567,8 @@ class Store:
             db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.query_stems USING fts5vocab('temp', 'query_terms', 'instance')")
             self._local.stemmer_ready = True
         terms = list(dict.fromkeys(terms))
+        if not terms:
+            return {}
         db.execute("DELETE FROM temp.query_terms")
         # All terms in one row: the token at offset i is term i when each term is one token,
         # which holds for the \w+ words queries are made of; otherwise, one row per term.

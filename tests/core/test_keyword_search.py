@@ -1,8 +1,9 @@
-"""Keyword search through SQLite FTS5: Korean particles and English stems must still match."""
+"""Keyword search (BM25 over the analysed chunks): Korean particles and English stems must still match."""
 
 from __future__ import annotations
 
-from desktop_rag.core.keyword_text import analyze, fts_match_expression, query_terms
+from desktop_rag.core.keyword_index import KeywordIndex
+from desktop_rag.core.keyword_text import analyze, query_terms
 from desktop_rag.core.store import Store
 from desktop_rag.core.types import Chunk
 
@@ -20,7 +21,9 @@ def _store_with(tmp_path, texts: list[str]) -> tuple[Store, list[int]]:
 
 
 def _search(store: Store, query: str) -> list[int]:
-    return [cid for cid, _ in store.keyword_search(fts_match_expression(query), 10)]
+    index = KeywordIndex(store.library_id)
+    index.sync(store)
+    return [cid for cid, _ in index.search(store, query_terms(query), 10)]
 
 
 def test_korean_words_match_across_particles(tmp_path):
@@ -50,4 +53,4 @@ def test_query_syntax_is_never_interpreted(tmp_path):
 def test_analyzer_makes_hangul_bigrams_and_drops_stopwords():
     assert "서울 울에" in analyze("서울에")
     assert query_terms("What is the capital of Korea?") == ["capital", "korea"]
-    assert fts_match_expression("the of and") is None
+    assert query_terms("the of and") == []
