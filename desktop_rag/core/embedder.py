@@ -166,11 +166,25 @@ class SentenceTransformerEmbedder(Embedder):
     def _remembered_query(self):
         @functools.lru_cache(maxsize=256)
         def embed(text: str) -> np.ndarray:
-            vector = self._encode([self._prefixes[0] + text])[0]
+            vector = self._encode_one(self._prefixes[0] + text)
             vector.flags.writeable = False  # shared by every caller that asks again
             return vector
 
         return embed
+
+    def _encode_one(self, text: str) -> np.ndarray:
+        """One query through the model's modules, without ``encode``'s batching machinery (which
+        switches every module to eval mode and sorts on each call): 3-4 ms sooner on 2 cores."""
+        from .query_encoder import embed_one
+
+        return embed_one(self._query_model, text)
+
+    @cached_property
+    def _query_model(self):
+        """The model with float16 linear weights where that keeps the vectors (see query_encoder.py)."""
+        from .query_encoder import fp16_query_twin
+
+        return fp16_query_twin(self.model, self._prefixes[0]) or self.model
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         vectors = self.model.encode(

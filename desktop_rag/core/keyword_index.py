@@ -23,7 +23,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import math
 import os
 import threading
 import zipfile
@@ -72,6 +71,8 @@ class KeywordIndex:
         self._total_length = 0.0
         self._signature = (0, 0)  # Store.chunk_signature() this index reflects
         self._stems: dict[str, str] = {}  # word -> stem, for words already seen
+        self._norm = np.zeros(0, dtype=np.float32)
+        self._norm_key: tuple = ()
         self.dirty = False  # changed since loaded or saved
 
     def __len__(self) -> int:
@@ -228,28 +229,36 @@ class KeywordIndex:
             if not words or not n_live or limit <= 0:
                 return []
             stems = set(self.stems(store, words).values())
-            avg_length = max(self._total_length / n_live, 1.0)
-            norm = self.k1 * (1.0 - self.b + self.b * self._lengths[: self._n_rows] / avg_length)
-            all_rows, all_scores = [], []
-            for stem in stems:
-                term = self._vocab.get(stem)
-                if term is None:
-                    continue
-                rows, tfs = self._postings(term)
-                live = self._alive[rows]
-                rows, tfs = rows[live], tfs[live].astype(np.float32)
-                df = len(rows)
-                if not df:
-                    continue
-                idf = math.log(1.0 + (n_live - df + 0.5) / (df + 0.5))
-                all_rows.append(rows)
-                all_scores.append(idf * tfs * (self.k1 + 1.0) / (tfs + norm[rows]))
-            if not all_rows:
+            terms = [t for t in (self._vocab.get(stem) for stem in stems) if t is not None]
+            if not terms:
                 return []
-            rows = np.concatenate(all_rows)
-            scores = np.bincount(rows, weights=np.concatenate(all_scores), minlength=self._n_rows)
-            found = np.flatnonzero(scores)  # every term adds a positive score
+            # All terms' postings at once: a handful of numpy calls instead of a handful per term.
+            postings = [self._postings(t) for t in terms]
+            rows = np.concatenate([r for r, _ in postings])
+            tfs = np.concatenate([f for _, f in postings]).astype(np.float32)
+            which = np.repeat(np.arange(len(terms)), [len(r) for r, _ in postings])
+            if len(self._row_of) < self._n_rows:  # some rows belong to deleted chunks
+                live = self._alive[rows]
+                rows, tfs, which = rows[live], tfs[live], which[live]
+            if not len(rows):
+                return []
+            df = np.bincount(which, minlength=len(terms))
+            idf = np.log1p((n_live - df + 0.5) / (df + 0.5))
+            contributions = idf[which] * tfs * (self.k1 + 1.0) / (tfs + self._length_norm()[rows])
+            scores = np.bincount(rows, weights=contributions, minlength=self._n_rows)
+            matched = np.zeros(self._n_rows, dtype=bool)
+            matched[rows] = True
+            found = np.flatnonzero(matched)
             return self._best(found, scores[found], limit, allowed)
+
+    def _length_norm(self) -> np.ndarray:
+        """k1 x (1 - b + b x length / average length) per row; recomputed only after changes."""
+        key = (self._n_rows, self._total_length, self.k1, self.b)
+        if self._norm_key != key:
+            average = max(self._total_length / max(len(self._row_of), 1), 1.0)
+            self._norm = (self.k1 * (1.0 - self.b + self.b * self._lengths[: self._n_rows] / average)).astype(np.float32)
+            self._norm_key = key
+        return self._norm
 
     def _postings(self, term: int) -> tuple[np.ndarray, np.ndarray]:
         start, end = (self._ptr[term], self._ptr[term + 1]) if term + 1 < len(self._ptr) else (0, 0)
@@ -284,11 +293,17 @@ class KeywordIndex:
         with self._lock:
             stems = self.stems(store, words)
             counts = {}
+            clean = len(self._row_of) == self._n_rows  # no deleted rows: posting lengths are the counts
             for word in words:
                 term = self._vocab.get(stems.get(word, ""))
-                counts[word] = (
-                    0 if term is None else int(np.count_nonzero(self._alive[self._postings(term)[0]]))
-                )
+                if term is None:
+                    counts[word] = 0
+                elif clean:
+                    recent = self._recent_slices.get(term, (0, 0))
+                    merged = int(self._ptr[term + 1] - self._ptr[term]) if term + 1 < len(self._ptr) else 0
+                    counts[word] = merged + recent[1] - recent[0]
+                else:
+                    counts[word] = int(np.count_nonzero(self._alive[self._postings(term)[0]]))
             return counts
 
     # -- persistence -----------------------------------------------------------------------------

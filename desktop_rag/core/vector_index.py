@@ -90,7 +90,7 @@ class VectorIndex:
             present = [int(i) for i in ids if i in self._live]
             if not present:
                 return [], np.zeros((0, self.dim), dtype=np.float32)
-            return present, np.asarray(self._index.get_items(present), dtype=np.float32)
+            return present, self._index.get_items(present, return_type="numpy")  # no Python floats
 
     def search(self, query: np.ndarray, k: int, allowed: Callable[[int], bool] | None = None) -> list[tuple[int, float]]:
         """(chunk id, cosine similarity), best first; ``allowed`` restricts the labels."""
