@@ -24,7 +24,10 @@ from desktop_rag.core.config import MULTILINGUAL_E5, Settings
 from desktop_rag.core.embedder import create_embedder
 from desktop_rag.core.engine import RagEngine
 from desktop_rag.core.indexer import text_hash
+from desktop_rag.core.keyword_index import KeywordIndex
+from desktop_rag.core.keyword_text import query_terms
 from desktop_rag.core.paths import AppPaths, resolve_paths
+from desktop_rag.core.query_encoder import embed_one
 from desktop_rag.core.retriever import Retriever, SearchOptions
 from desktop_rag.core.types import Chunk
 
@@ -73,6 +76,20 @@ def build_library(root: Path, model: str, n_chunks: int, seed: int = 7) -> tuple
     return engine, queries
 
 
+def _fts5_bm25_seconds(engine: RagEngine, query: str, limit: int = 200) -> float:
+    """Time of SQLite FTS5's own ranked query for the question's terms (what keyword search used to run)."""
+    terms = query_terms(query)
+    if not terms:
+        return 0.0
+    match = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+    started = time.perf_counter()
+    engine.store.db.execute(
+        "SELECT rowid, -bm25(chunks_fts) FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY bm25(chunks_fts) LIMIT ?",
+        (match, limit),
+    ).fetchall()
+    return time.perf_counter() - started
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--chunks", type=int, default=100_000)
@@ -91,13 +108,24 @@ def main() -> None:
         queries = [q for _, q in kq.queries[::15]] + [q for _, q in cf.queries[::2]]
     else:
         engine, queries = build_library(root / "lib", args.model, args.chunks)
+    started = time.perf_counter()
+    keywords = engine.keywords  # loads the saved keyword index or builds it from SQLite
+    print(f"  keyword index ready ({len(keywords)} chunks) in {time.perf_counter() - started:.1f} s")
+    started = time.perf_counter()
+    rebuilt = KeywordIndex(engine.store.library_id)
+    rebuilt.sync(engine.store)
+    print(f"  keyword index rebuilt from SQLite in {time.perf_counter() - started:.1f} s: {rebuilt.postings:,} postings, "
+          f"{rebuilt.array_bytes / 2**20:.0f} MiB of arrays, {rebuilt.terms:,} terms")
+    del rebuilt
     engine.search("warm up")
-    retriever = Retriever(engine.store, engine.embedder, engine.vectors, engine.keywords)
+    retriever = Retriever(engine.store, engine.embedder, engine.vectors, keywords)
 
     # The embedder remembers queries it has seen; time the model itself.
     embed_uncached = getattr(getattr(engine.embedder, "_remembered_query", None), "__wrapped__", engine.embedder.embed_query)
     forget = getattr(getattr(engine.embedder, "_remembered_query", None), "cache_clear", lambda: None)
-    totals, one_pass, embeds, keywords = [], [], [], []
+    model = getattr(engine.embedder, "model", None)
+    prefix = getattr(engine.embedder, "_prefixes", ("", ""))[0]
+    totals, one_pass, embeds, embeds_fp32, keyword_times, fts5_times = [], [], [], [], [], []
     for query in queries:
         # Side by side, query by query, so the machine's noise hits both alike.
         forget()
@@ -111,14 +139,24 @@ def main() -> None:
         t0 = time.perf_counter()
         embed_uncached(query)
         embeds.append(time.perf_counter() - t0)
+        if model is not None:  # the plain float32 model, for comparison (see query_encoder.py)
+            t0 = time.perf_counter()
+            embed_one(model, prefix + query)
+            embeds_fp32.append(time.perf_counter() - t0)
         t0 = time.perf_counter()
         retriever.candidates(query, SearchOptions(k=10, mode="keyword"))
-        keywords.append(time.perf_counter() - t0)
+        keyword_times.append(time.perf_counter() - t0)
+        fts5_times.append(_fts5_bm25_seconds(engine, query))
     print(f"  {len(queries)} queries (Korean and English)")
     print(f"  fused search (end to end) {summary_ms(totals)}")
     print(f"    without feedback pass   {summary_ms(one_pass)}")
     print(f"    query embedding         {summary_ms(embeds)}")
-    print(f"    keyword (FTS5 BM25)     {summary_ms(keywords)}")
+    if embeds_fp32:
+        print(f"      float32 model         {summary_ms(embeds_fp32)}  "
+              f"(ratio at p50 {percentile(embeds, 50) / percentile(embeds_fp32, 50):.2f})")
+    print(f"    keyword (BM25, memory)  {summary_ms(keyword_times)}")
+    print(f"      FTS5 bm25(), same terms {summary_ms(fts5_times)}  "
+          f"(ratio at p95 {percentile(keyword_times, 95) / percentile(fts5_times, 95):.2f})")
     p95 = percentile(totals, 95) * 1000
     print(f"  feedback pass costs {p95 - percentile(one_pass, 95) * 1000:.1f} ms at p95 "
           f"(ratio {percentile(totals, 95) / percentile(one_pass, 95):.2f})")

@@ -78,6 +78,23 @@ class KeywordIndex:
     def __len__(self) -> int:
         return len(self._row_of)
 
+    @property
+    def terms(self) -> int:
+        """Distinct terms (stems and CJK bigrams) in the vocabulary."""
+        return len(self._vocab)
+
+    @property
+    def postings(self) -> int:
+        """(chunk, term) pairs held, deleted chunks' included until the next merge."""
+        return len(self._rows) + len(self._recent_rows)
+
+    @property
+    def array_bytes(self) -> int:
+        """Memory held by the numpy arrays (the vocabulary and id map come on top)."""
+        arrays = (self._ptr, self._rows, self._tfs, self._recent_terms, self._recent_rows, self._recent_tfs,
+                  self._ids, self._lengths, self._alive, self._norm)
+        return sum(a.nbytes for a in arrays)
+
     # -- keeping up with SQLite ------------------------------------------------------------------
     def sync(self, store: Store) -> tuple[int, int]:
         """Catch up with the chunks in ``store``; returns (added, removed). Cheap when nothing changed."""
