@@ -108,13 +108,14 @@ class RagEngine:
             log.info("keyword index caught up with the library: %d added, %d removed", added, removed)
         return index
 
-    def _save_keywords(self, always: bool = False) -> None:
-        """Write the keyword index when it changed (``always``: also load it first, so a file
-        that may hold forgotten passages' words is rewritten)."""
-        if self._keywords is None and not always:
+    def _save_keywords(self, load: bool = False) -> None:
+        """Catch the keyword index up and write it when it changed. ``load``: also when it was not
+        in use yet (after indexing, so the first search finds it ready; after forgetting, so a file
+        holding forgotten passages' words is rewritten)."""
+        if self._keywords is None and not load:
             return
         index = self.keywords
-        if index.dirty or always:
+        if index.dirty:
             index.save(self.paths.vectors_dir)
 
     # -- indexing --------------------------------------------------------------------------------
@@ -141,7 +142,7 @@ class RagEngine:
                 self.store.set_meta("embedding_model", self.embedder.model_id)
             indexer = Indexer(self.store, self.embedder, vectors, self.settings, self.paths.vectors_dir)
             report = indexer.run(folder, collection.strip(), progress, cancel)
-            self._save_keywords()
+            self._save_keywords(load=True)
             return report
 
     def remove_folder(self, folder: str | Path) -> int:
@@ -183,7 +184,7 @@ class RagEngine:
             if not self.store.scrub():
                 log.warning("another reader kept the database's write-ahead log from being emptied")
             self._rewrite_vector_cache()
-            self._save_keywords(always=True)
+            self._save_keywords(load=True)
         if self._watcher:
             for path in folders - {f.path for f in self.store.folders()}:
                 self._watcher.unwatch(Path(path))

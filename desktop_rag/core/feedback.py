@@ -81,7 +81,7 @@ def expansion_terms(
     """The words that best characterise the feedback passages (weighted tf x idf).
 
     Words in more than ``common_share`` of the library are skipped: they add little
-    and make the second full-text query slow.
+    and make the second keyword search score much of the library.
     """
     score: Counter[str] = Counter()
     limit = max(common_share * total_chunks, 2)

@@ -92,13 +92,16 @@ class VectorIndex:
                 return [], np.zeros((0, self.dim), dtype=np.float32)
             return present, self._index.get_items(present, return_type="numpy")  # no Python floats
 
-    def search(self, query: np.ndarray, k: int, allowed: Callable[[int], bool] | None = None) -> list[tuple[int, float]]:
-        """(chunk id, cosine similarity), best first; ``allowed`` restricts the labels."""
+    def search(
+        self, query: np.ndarray, k: int, allowed: Callable[[int], bool] | None = None, ef: int | None = None
+    ) -> list[tuple[int, float]]:
+        """(chunk id, cosine similarity), best first; ``allowed`` restricts the labels; ``ef``
+        overrides the search breadth (recall against speed)."""
         with self._lock:
             k = min(k, len(self._live))
             if k <= 0:
                 return []
-            self._index.set_ef(max(self.ef_search, k))
+            self._index.set_ef(max(ef or self.ef_search, k))
             try:
                 labels, distances = self._index.knn_query(np.asarray(query, dtype=np.float32).reshape(1, -1), k=k, filter=allowed)
             except RuntimeError:
