@@ -9,7 +9,7 @@ search, the top passages are taken as relevant, weighted by how clearly they won
 - dense side (Rocchio): the query vector moves towards their weighted centroid.
 
 Measured by ``benchmarks/retrieval_quality.py`` (nDCG@10, one pass -> with feedback):
-Cranfield 0.399 -> 0.429 with all-MiniLM-L6-v2 and 0.391 -> 0.428 with
+Cranfield 0.404 -> 0.433 with all-MiniLM-L6-v2 and 0.389 -> 0.427 with
 multilingual-e5-small. Equal weights for the feedback passages cost KorQuAD 0.03
 (a factoid question has one right paragraph; the 2nd..5th drag in their topics);
 weights from the first-pass score margin (a sharp softmax) keep it at the one-pass level.
