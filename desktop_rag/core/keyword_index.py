@@ -54,6 +54,10 @@ class KeywordIndex:
         self.k1 = k1
         self.b = b
         self._lock = threading.RLock()
+        self._reset()
+
+    def _reset(self) -> None:
+        """Empty: the next ``sync`` reads every chunk."""
         self._vocab: dict[str, int] = {}  # stem -> term number
         # Merged postings of term t: _rows/_tfs[_ptr[t]:_ptr[t + 1]] (terms added since the last
         # merge have none there yet). Newer postings wait, sorted by term, in _recent_* arrays
@@ -104,23 +108,28 @@ class KeywordIndex:
             signature = store.chunk_signature()
             if signature == self._signature:
                 return 0, 0
-            count, last_id = signature
-            removed: list[int] = []
-            known_last = self._signature[1]
-            new_count = store.chunk_count_after(known_last)
-            if len(self._row_of) + new_count != count:  # some known chunks were deleted
-                present = set(store.chunk_ids_up_to(known_last))
-                removed = [cid for cid in self._row_of if cid not in present]
-                self._remove(removed)
-            batches = [
-                self._postings_of(store, batch) for batch in store.chunk_texts_after(known_last, _SYNC_BATCH)
-            ]
-            self._signature = (count, last_id)
-            if batches:
-                self._absorb(batches)
-            if new_count or removed:
-                self.dirty = True
-            return new_count, len(removed)
+            try:
+                return self._catch_up(store, signature)
+            except BaseException:
+                self._reset()  # half caught up is not a state to search in; start over next time
+                raise
+
+    def _catch_up(self, store: Store, signature: tuple[int, int]) -> tuple[int, int]:
+        count, last_id = signature
+        removed: list[int] = []
+        known_last = self._signature[1]
+        new_count = store.chunk_count_after(known_last)
+        if len(self._row_of) + new_count != count:  # some known chunks were deleted
+            present = set(store.chunk_ids_up_to(known_last))
+            removed = [cid for cid in self._row_of if cid not in present]
+            self._remove(removed)
+        batches = [self._postings_of(store, batch) for batch in store.chunk_texts_after(known_last, _SYNC_BATCH)]
+        if batches:
+            self._absorb(batches)
+        self._signature = (count, last_id)
+        if new_count or removed:
+            self.dirty = True
+        return new_count, len(removed)
 
     def _postings_of(
         self, store: Store, chunks: Sequence[tuple[int, str]]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from desktop_rag.core.keyword_index import KEYWORD_FILE, KeywordIndex
 from desktop_rag.core.keyword_text import query_terms
 from desktop_rag.core.store import Store
@@ -130,3 +132,22 @@ def test_document_counts_use_stems(tmp_path):
         "document": 2,
         "dogs": 0,
     }
+
+
+def test_a_sync_that_fails_midway_leaves_no_half_state(tmp_path, monkeypatch):
+    store, folder = _library(tmp_path)
+    first = _add(store, folder, "a.txt", "granite quarry", "basalt columns")
+    index = KeywordIndex(store.library_id)
+    index.sync(store)
+    second = _add(store, folder, "b.txt", *[f"granite sample {n}" for n in range(12)])
+
+    def failing(chunk_id, batch):
+        yield [(i, "granite") for i in second[:5]]
+        raise OSError("disk went away")
+
+    monkeypatch.setattr(store, "chunk_texts_after", failing)
+    with pytest.raises(OSError):
+        index.sync(store)
+    monkeypatch.undo()
+    assert index.sync(store) == (14, 0)  # started over: every chunk read once, none twice
+    assert sorted(_ids(index, store, "granite", k=50)) == sorted([first[0], *second])
