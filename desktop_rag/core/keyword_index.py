@@ -39,7 +39,8 @@ log = logging.getLogger(__name__)
 
 KEYWORD_FILE = "keywords.npz"
 _FORMAT = 1
-# Okapi BM25 parameters, chosen on the shared evaluation sets (benchmarks/retrieval_quality.py).
+# Okapi BM25 parameters. On the shared sets (benchmarks/retrieval_quality.py) a grid of k1 0.9-2.5 and
+# b 0.6-0.9 moved fused nDCG@10 by at most 0.004 (keyword-only up to +0.005 at k1 2): the usual values.
 DEFAULT_K1 = 1.2
 DEFAULT_B = 0.75
 _MAX_TF = np.iinfo(np.uint16).max
