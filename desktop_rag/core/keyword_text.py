@@ -17,7 +17,7 @@ ANALYZER_VERSION = 2
 FTS_TOKENIZER = "porter unicode61 remove_diacritics 2"
 
 _CJK_RUN = re.compile(r"[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
-_WORD = re.compile(r"\w+")
+_WORD = re.compile(r"[^\W_]+")  # letters and digits, as FTS5's unicode61 tokenizer sees words
 
 # Common English function words: they carry no meaning for ranking and make
 # OR-queries scan huge posting lists.

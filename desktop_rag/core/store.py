@@ -563,23 +563,22 @@ class Store:
         """Each term as the index stores it (FTS5 is the only porter stemmer at hand)."""
         db = self.db
         if not getattr(self._local, "stemmer_ready", False):
-            db.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.query_terms USING fts5(t, tokenize='{FTS_TOKENIZER}')")
+            db.execute(
+                f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.query_terms USING fts5(t, content='', tokenize='{FTS_TOKENIZER}')"
+            )
             db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.query_stems USING fts5vocab('temp', 'query_terms', 'instance')")
             self._local.stemmer_ready = True
         terms = list(dict.fromkeys(terms))
         if not terms:
             return {}
-        db.execute("DELETE FROM temp.query_terms")
-        # All terms in one row: the token at offset i is term i when each term is one token,
-        # which holds for the \w+ words queries are made of; otherwise, one row per term.
-        db.execute("INSERT INTO temp.query_terms(rowid, t) VALUES (0, ?)", (" ".join(terms),))
-        tokens = [term for term, _ in db.execute("SELECT term, offset FROM temp.query_stems ORDER BY offset")]
-        if len(tokens) == len(terms):
-            return dict(zip(terms, tokens, strict=True))
-        db.execute("DELETE FROM temp.query_terms")
+        db.execute("INSERT INTO temp.query_terms(query_terms) VALUES ('delete-all')")  # contentless: instant
+        # One row per term: a term that FTS5 splits in two ("a_b") or drops ("__") then cannot
+        # shift the others' stems (in one shared row it did, and garbled the keyword index).
         db.executemany("INSERT INTO temp.query_terms(rowid, t) VALUES (?, ?)", enumerate(terms))
-        by_row = {doc: term for term, doc in db.execute("SELECT term, doc FROM temp.query_stems")}
-        return {terms[i]: stem for i, stem in by_row.items()}
+        stems: dict[str, str] = {}
+        for stem, row in db.execute("SELECT term, doc FROM temp.query_stems ORDER BY doc, offset"):
+            stems.setdefault(terms[row], stem)  # a term FTS5 splits is known by its first part
+        return stems
 
     def terms_in_chunks(self, terms: Sequence[str], chunk_ids: Sequence[int]) -> dict[int, set[str]]:
         """Which of ``terms`` each chunk contains (stemmed and bigrammed as the index is)."""

@@ -151,3 +151,29 @@ def test_a_sync_that_fails_midway_leaves_no_half_state(tmp_path, monkeypatch):
     monkeypatch.undo()
     assert index.sync(store) == (14, 0)  # started over: every chunk read once, none twice
     assert sorted(_ids(index, store, "granite", k=50)) == sorted([first[0], *second])
+
+
+def test_stems_stay_aligned_when_fts5_splits_or_drops_a_word(tmp_path):
+    store, _ = _library(tmp_path)
+    # "__" gives FTS5 no token and "foo_bar" two: in one shared row they shifted every later stem.
+    stems = store.stems(["__", "running", "foo_bar", "cats", "Café", "서울의"])
+    assert stems == {"running": "run", "foo_bar": "foo", "cats": "cat", "Café": "cafe", "서울의": "서울의"}
+
+
+def test_odd_words_do_not_garble_the_index_after_a_save(tmp_path):
+    store, folder = _library(tmp_path)
+    texts = [
+        "def __init__(self): snake_case_names and x² or e\u0301t\u00e9 in code",
+        "The HTTPS handshake encrypts HTTP traffic with TLS.",
+        "동해 물과 백두산이 마르고 닳도록 하느님이 보우하사",
+        "HTTP와 HTTPS의 차이는 암호화 여부이다.",
+    ]
+    ids = _add(store, folder, "a.md", *texts)
+    index = KeywordIndex(store.library_id)
+    index.sync(store)
+    queries = ["HTTP와 HTTPS의 차이", "snake case init", "동해 물과 백두산이"]
+    before = [index.search(store, query_terms(q), 3) for q in queries]
+    assert before[0][0][0] == ids[3] and before[2][0][0] == ids[2]
+    index.save(tmp_path)
+    loaded = KeywordIndex.load(tmp_path, store.library_id)
+    assert [loaded.search(store, query_terms(q), 3) for q in queries] == before
