@@ -230,7 +230,7 @@ class KeywordIndex:
         self._alive = np.ones(len(live_rows), dtype=bool)
         self._n_rows = len(live_rows)
         self._row_of = {int(cid): row for row, cid in enumerate(self._ids.tolist())}
-        self._stems = {}  # may name words of deleted chunks
+        self._stems = {w: stem for w, stem in self._stems.items() if stem in self._vocab}  # none of deleted chunks
 
     def _clear_recent(self) -> None:
         self._recent_terms = np.zeros(0, dtype=np.int32)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import threading
 import time
@@ -106,6 +107,9 @@ MIGRATIONS: list[str] = [
     CREATE INDEX messages_conversation ON messages(conversation_id, position);
     """,
 ]
+
+# Words FTS5's unicode61 tokenizer always reads as exactly one token (see Store.stems).
+_ONE_TOKEN_WORD = re.compile(r"[A-Za-z0-9]+|[\uac00-\ud7a3]+")
 
 HEADING_SEP = " \u203a "  # "a › b": stored form of a heading path
 
@@ -571,13 +575,23 @@ class Store:
         terms = list(dict.fromkeys(terms))
         if not terms:
             return {}
-        db.execute("INSERT INTO temp.query_terms(query_terms) VALUES ('delete-all')")  # contentless: instant
-        # One row per term: a term that FTS5 splits in two ("a_b") or drops ("__") then cannot
-        # shift the others' stems (in one shared row it did, and garbled the keyword index).
-        db.executemany("INSERT INTO temp.query_terms(rowid, t) VALUES (?, ?)", enumerate(terms))
         stems: dict[str, str] = {}
-        for stem, row in db.execute("SELECT term, doc FROM temp.query_stems ORDER BY doc, offset"):
-            stems.setdefault(terms[row], stem)  # a term FTS5 splits is known by its first part
+        # Words FTS5 surely reads as one token (ASCII letters and digits, Hangul syllables) share one
+        # row and are matched to its tokens by position: fast. Any other word gets a row of its own,
+        # so one that FTS5 splits ("a_b") or drops ("__") cannot shift the others' stems.
+        plain = [t for t in terms if _ONE_TOKEN_WORD.fullmatch(t)]
+        if plain:
+            db.execute("INSERT INTO temp.query_terms(query_terms) VALUES ('delete-all')")  # contentless: instant
+            db.execute("INSERT INTO temp.query_terms(rowid, t) VALUES (0, ?)", (" ".join(plain),))
+            tokens = [term for term, _ in db.execute("SELECT term, offset FROM temp.query_stems ORDER BY offset")]
+            if len(tokens) == len(plain):
+                stems.update(zip(plain, tokens, strict=True))
+        rest = [t for t in terms if t not in stems]
+        if rest:
+            db.execute("INSERT INTO temp.query_terms(query_terms) VALUES ('delete-all')")
+            db.executemany("INSERT INTO temp.query_terms(rowid, t) VALUES (?, ?)", enumerate(rest))
+            for stem, row in db.execute("SELECT term, doc FROM temp.query_stems ORDER BY doc, offset"):
+                stems.setdefault(rest[row], stem)  # a word FTS5 splits is known by its first part
         return stems
 
     def terms_in_chunks(self, terms: Sequence[str], chunk_ids: Sequence[int]) -> dict[int, set[str]]:
