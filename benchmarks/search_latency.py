@@ -158,8 +158,8 @@ def main() -> None:
     print(f"    without feedback pass   {summary_ms(one_pass)}")
     print(f"    query embedding         {summary_ms(embeds)}")
     if embeds_fp32:
-        print("      side by side, float16-weight twin (ours) vs the float32 model:")
-        print(f"        twin                {summary_ms(embeds_side)}")
+        print("      side by side, our query path (direct BERT, float16 weights) vs the float32 model:")
+        print(f"        ours                {summary_ms(embeds_side)}")
         print(f"        float32 model       {summary_ms(embeds_fp32)}  "
               f"(ratio at p50 {percentile(embeds_side, 50) / percentile(embeds_fp32, 50):.2f})")
     print(f"    keyword (BM25, memory)  {summary_ms(keyword_times)}")
