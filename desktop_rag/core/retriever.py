@@ -150,8 +150,7 @@ class Retriever:
         keyword = dict(sorted(expanded.items(), key=lambda kv: kv[1], reverse=True)[:pool])
         dense: dict[int, float] = {}
         if first.query_vector is not None and self.vectors is not None:
-            present, vectors = self.vectors.get(list(weights))
-            moved = feedback.rocchio(first.query_vector, dict(zip(present, vectors, strict=True)), weights)
+            moved = feedback.rocchio(first.query_vector, self._vectors(list(weights)), weights)
             dense = self._dense(moved, pool, first.scope, keyword, ef=FEEDBACK_EF)
         return keyword, dense
 
@@ -174,18 +173,22 @@ class Retriever:
 
     def _exact_dense(self, q: np.ndarray, ids: list[int]) -> dict[int, float]:
         """Cosine for keyword candidates the ANN search did not return, so fusion sees both scores."""
+        vectors = self._vectors(ids)
+        if not vectors:
+            return {}
+        return dict(zip(vectors, (np.vstack(list(vectors.values())) @ q).tolist(), strict=True))
+
+    def _vectors(self, ids: list[int]) -> dict[int, np.ndarray]:
+        """The stored vectors of ``ids`` (those still in the index), in the order asked."""
         if not ids or self.vectors is None:
             return {}
-        # Both passes and the hits ask for many of the same vectors; hnswlib hands them out one
-        # at a time (~20 us each at 100k), so each is fetched once per search.
+        # Both passes, the feedback centroid and the hits ask for many of the same vectors; hnswlib
+        # hands them out one at a time (~20 us each at 100k), so each is fetched once per search.
         missing = [i for i in ids if i not in self._fetched]
         if missing:
             present, vectors = self.vectors.get(missing)
             self._fetched.update(zip(present, vectors, strict=True))
-        present = [i for i in ids if i in self._fetched]
-        if not present:
-            return {}
-        return dict(zip(present, (np.vstack([self._fetched[i] for i in present]) @ q).tolist(), strict=True))
+        return {i: self._fetched[i] for i in ids if i in self._fetched}
 
     def _hits(self, ids: Sequence[int], fused, keyword, dense) -> list[Hit]:
         rows = self.store.chunk_rows(ids)
