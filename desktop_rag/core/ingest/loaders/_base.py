@@ -22,8 +22,12 @@ DEFAULT_MAX_BYTES = 200 * 1024 * 1024
 class PageText:
     """The text of one page (PDF) or of a whole document / chapter (everything else)."""
 
-    number: int | None  # 1-based page number for paginated formats (PDF); None otherwise
+    number: int | None  # 1-based page (PDF) or slide (PPTX) number; None for formats without pages
     text: str
+    # Where this page sits inside a container file, shown before the page in citations: an e-mail
+    # attachment ("report.pdf", nested "inner.msg › report.pdf") or one MBOX message ("Subject (date)").
+    # Empty for the file's own text.
+    part: str = ""
 
 
 @dataclass
@@ -35,6 +39,8 @@ class LoadedDocument:
     warnings: list[str] = field(default_factory=list)
     # True when '#' lines (outside code fences) are the document's headings.
     headings: bool = False
+    # What ``PageText.number`` counts, for citations: "page" (PDF) or "slide" (PPTX).
+    page_unit: str = "page"
 
 
 class LoadError(Exception):
@@ -110,10 +116,10 @@ def size_problem(size: int, max_bytes: int) -> str | None:
 
 def _finish(doc: LoadedDocument) -> LoadedDocument:
     """Normalise every page (idempotent, so loaders may have done it already) and reject empty output."""
-    pages = [PageText(p.number, normalize_text(p.text)) for p in doc.pages]
+    pages = [PageText(p.number, normalize_text(p.text), p.part) for p in doc.pages]
     if not any(p.text.strip() for p in pages):
         raise LoadError("no text found")
-    return LoadedDocument(pages=pages, warnings=list(doc.warnings), headings=doc.headings)
+    return LoadedDocument(pages=pages, warnings=list(doc.warnings), headings=doc.headings, page_unit=doc.page_unit)
 
 
 def short_message(exc: BaseException, limit: int = 120) -> str:
