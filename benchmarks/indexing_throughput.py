@@ -22,8 +22,8 @@ import time
 from pathlib import Path
 
 from desktop_rag.core.config import ENGLISH_MINILM, Settings
-from desktop_rag.core.embedder import SentenceTransformerEmbedder, create_embedder
 from desktop_rag.core.engine import RagEngine
+from desktop_rag.core.models.embedder import SentenceTransformerEmbedder, create_embedder
 from desktop_rag.core.paths import AppPaths, resolve_paths
 
 from .common import disk_bytes, peak_rss_mb

@@ -1,4 +1,4 @@
-"""Personal-data detection: precision and recall of desktop_rag.core.pii on a labelled set.
+"""Personal-data detection: precision and recall of desktop_rag.core.privacy.pii on a labelled set.
 
 The set (benchmarks/data/pii_labelled.jsonl, built by benchmarks/data/make_pii_set.py) holds
 Korean and English sentences from HR letters, medical notes, invoices, contracts, chat and
@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from desktop_rag.core.pii import KINDS, Finding, find_personal_data
+from desktop_rag.core.privacy.pii import KINDS, Finding, find_personal_data
 
 DEFAULT_SET = Path(__file__).parent / "data" / "pii_labelled.jsonl"
 

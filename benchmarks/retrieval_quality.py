@@ -16,11 +16,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from desktop_rag.core import fusion
 from desktop_rag.core.config import ENGLISH_MINILM, MULTILINGUAL_E5, Settings
 from desktop_rag.core.engine import RagEngine
 from desktop_rag.core.paths import AppPaths
-from desktop_rag.core.retriever import Retriever, SearchOptions
+from desktop_rag.core.search import fusion
+from desktop_rag.core.search.retriever import Retriever, SearchOptions
 
 from .datasets import RetrievalSet, cranfield, korquad
 

@@ -28,9 +28,9 @@ import time
 from pathlib import Path
 
 from desktop_rag.core.config import Settings
-from desktop_rag.core.embedder import create_embedder
 from desktop_rag.core.engine import RagEngine
 from desktop_rag.core.ingest import isolation
+from desktop_rag.core.models.embedder import create_embedder
 from desktop_rag.core.paths import AppPaths, resolve_paths
 
 from .common import HashingEmbedder, disk_bytes, peak_rss_mb, percentile, summary_ms

@@ -21,14 +21,14 @@ from pathlib import Path
 import numpy as np
 
 from desktop_rag.core.config import MULTILINGUAL_E5, Settings
-from desktop_rag.core.embedder import create_embedder
 from desktop_rag.core.engine import RagEngine
-from desktop_rag.core.indexer import text_hash
-from desktop_rag.core.keyword_index import KeywordIndex
-from desktop_rag.core.keyword_text import query_terms
+from desktop_rag.core.index.indexer import text_hash
+from desktop_rag.core.index.keyword_index import KeywordIndex
+from desktop_rag.core.index.keyword_text import query_terms
+from desktop_rag.core.models.embedder import create_embedder
+from desktop_rag.core.models.query_encoder import embed_one
 from desktop_rag.core.paths import AppPaths, resolve_paths
-from desktop_rag.core.query_encoder import embed_one
-from desktop_rag.core.retriever import Retriever, SearchOptions
+from desktop_rag.core.search.retriever import Retriever, SearchOptions
 from desktop_rag.core.types import Chunk
 
 from .common import percentile, summary_ms

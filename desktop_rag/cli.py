@@ -140,7 +140,7 @@ def _redaction_on(paths: AppPaths) -> bool:
 
 def _shown(paths: AppPaths):
     """What personal data the terminal may show: masked when the filter is on."""
-    from .core.pii import redact
+    from .core.privacy import redact
 
     return redact if _redaction_on(paths) else _identity
 
@@ -442,9 +442,8 @@ def _cmd_config(args, paths: AppPaths) -> int:
 
 def _cmd_redact(args, paths: AppPaths) -> int:
     """The filter the app applies when redact_personal_data is on: e-mail, phone, RRN, card, account, IP."""
-    from .core.ingest.loaders import LoadError
-    from .core.ingest.loaders.text import decode_text
-    from .core.pii import redact
+    from .core.engine import LoadError, decode_text
+    from .core.privacy import redact
 
     name = "standard input" if args.file == "-" else args.file
     try:

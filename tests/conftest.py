@@ -17,8 +17,8 @@ import pytest  # noqa: E402
 
 from benchmarks.common import HashingEmbedder  # noqa: E402
 from desktop_rag.core.config import ENGLISH_MINILM, MULTILINGUAL_E5, Settings  # noqa: E402
-from desktop_rag.core.embedder import Embedder, create_embedder  # noqa: E402
 from desktop_rag.core.engine import RagEngine  # noqa: E402
+from desktop_rag.core.models.embedder import Embedder, create_embedder  # noqa: E402
 from desktop_rag.core.paths import AppPaths  # noqa: E402
 
 
@@ -107,7 +107,7 @@ def copy_docs(src_files: list[Path], dest: Path) -> Path:
 @pytest.fixture(scope="session")
 def gemma_path() -> Path:
     """The real Gemma 3 270M Q4_K_M test model (a base model: no chat template), assembled once."""
-    from desktop_rag.core.model_discovery import ensure_development_model
+    from desktop_rag.core.models.discovery import ensure_development_model
 
     path = ensure_development_model(Path(os.environ["DESKTOP_RAG_MODELS_DIR"]))
     if path is None:
@@ -118,7 +118,7 @@ def gemma_path() -> Path:
 @pytest.fixture(scope="session")
 def gemma(gemma_path):
     """The Gemma test model loaded once (4k context keeps it quick)."""
-    from desktop_rag.core.llm import LocalModel, ModelOptions
+    from desktop_rag.core.models.llm import LocalModel, ModelOptions
 
     model = LocalModel(gemma_path, ModelOptions(context_tokens=4096))
     yield model

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop_rag.core import e5_model
+from desktop_rag.core.models import e5_model
 
 ROOT = Path(__file__).resolve().parent.parent
 DIST = Path(os.environ.get("DESKTOP_RAG_DIST") or ROOT / "dist" / "desktop-rag")

@@ -4,6 +4,13 @@ the vector index, indexing, retrieval and folder watching.
 Build one in ``main()`` and pass it in; it is not a global. Indexing runs under a
 single-writer lock (one indexing pass at a time, watcher included); searches may run
 from any thread.
+
+Besides :class:`RagEngine` this module is the rest of the public API of the core's stages: the
+result types the engine hands out (answers, chat sessions, the loaded model) and the read-only
+helpers a window shows before or beside an engine (GGUF inspection, model discovery, a document's
+extracted text, chat export). The window and the CLI import from here and from the top-level
+modules (types, errors, paths, config, logs, privacy), never from a stage's sub-package
+(tests/core/test_architecture.py).
 """
 
 from __future__ import annotations
@@ -13,21 +20,45 @@ import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from .answering import AnswerOptions, ChatSession
+from .answer.answering import AnswerOptions, AnswerResult, ChatSession
+from .answer.conversations import ConversationStore
+from .answer.export import conversation_markdown
 from .config import Settings
-from .conversations import ConversationStore
-from .embedder import Embedder, create_embedder
 from .errors import ReembedRequired, UserError
-from .indexer import Indexer, ProgressCallback
-from .keyword_index import KeywordIndex
-from .llm import GenerationOptions, LocalModel, ModelOptions
-from .model_discovery import ModelEntry, discover_models, resolve_model
+from .index.indexer import Indexer, ProgressCallback
+from .index.keyword_index import KeywordIndex
+from .index.store import Store
+from .index.vector_index import INDEX_FILE, META_FILE, VectorIndex
+from .ingest.loaders import LoadError, load_document
+from .ingest.loaders.text import decode_text
+from .ingest.watcher import FolderWatcher
+from .models.discovery import (
+    ADDED_FOLDER,
+    DEVELOPMENT_PACKAGE,
+    GPT4ALL,
+    HF_CACHE,
+    LM_STUDIO,
+    MAX_SCAN_DEPTH,
+    MODELS_FOLDER,
+    OLLAMA,
+    ModelEntry,
+    discover_models,
+    resolve_model,
+)
+from .models.embedder import Embedder, create_embedder
+from .models.gguf import SPLIT_RE, GGUFError, GGUFInfo, format_size, read_gguf_info
+from .models.llm import GenerationOptions, LocalModel, ModelOptions
 from .paths import AppPaths
-from .retriever import Retriever, SearchOptions
-from .store import Store
+from .search.retriever import Retriever, SearchOptions
 from .types import Hit, IndexReport, Progress
-from .vector_index import INDEX_FILE, META_FILE, VectorIndex
-from .watcher import FolderWatcher
+
+# The public API: RagEngine and what the window and the CLI use beside it (module docstring).
+__all__ = [
+    "ADDED_FOLDER", "DEFAULT_COLLECTION", "DEVELOPMENT_PACKAGE", "GPT4ALL", "HF_CACHE", "LM_STUDIO",
+    "MAX_SCAN_DEPTH", "MODELS_FOLDER", "OLLAMA", "SPLIT_RE", "AnswerResult", "ChatSession", "GGUFError",
+    "GGUFInfo", "LoadError", "LocalModel", "ModelEntry", "RagEngine", "conversation_markdown", "decode_text",
+    "discover_models", "format_size", "load_document", "read_gguf_info", "resolve_model",
+]
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ import logging.handlers
 from pathlib import Path
 
 from .paths import private_dir, private_file
-from .pii import RedactingFilter
+from .privacy.pii import RedactingFilter
 
 
 class _PrivateLogFile(logging.handlers.RotatingFileHandler):

@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import Settings
-from .embedder import Embedder
 from .errors import LibraryError
+from .index.store import Store
+from .index.vector_index import INDEX_FILE, META_FILE
+from .models.embedder import Embedder
 from .paths import AppPaths
-from .store import Store
 from .types import IndexReport, Progress
-from .vector_index import INDEX_FILE, META_FILE
 
 log = logging.getLogger(__name__)
 

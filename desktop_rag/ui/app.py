@@ -33,14 +33,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.answering import AnswerResult, ChatSession
 from ..core.config import Settings
-from ..core.engine import RagEngine
+from ..core.engine import AnswerResult, ChatSession, RagEngine, conversation_markdown
 from ..core.errors import LibraryError
-from ..core.export import conversation_markdown
 from ..core.logs import close_logging, setup_logging
 from ..core.paths import resolve_paths
-from ..core.pii import redact as redact_personal_data
+from ..core.privacy import redact as redact_personal_data
 from ..core.types import IndexReport, Progress
 from .about import AboutDialog
 from .chat_panel import ChatPanel

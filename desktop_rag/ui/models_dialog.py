@@ -31,9 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.config import Settings
-from ..core.errors import UserError
-from ..core.gguf import SPLIT_RE, GGUFError, GGUFInfo, format_size, read_gguf_info
-from ..core.model_discovery import (
+from ..core.engine import (
     ADDED_FOLDER,
     DEVELOPMENT_PACKAGE,
     GPT4ALL,
@@ -42,10 +40,16 @@ from ..core.model_discovery import (
     MAX_SCAN_DEPTH,
     MODELS_FOLDER,
     OLLAMA,
+    SPLIT_RE,
+    GGUFError,
+    GGUFInfo,
     ModelEntry,
     discover_models,
+    format_size,
+    read_gguf_info,
     resolve_model,
 )
+from ..core.errors import UserError
 from ..core.paths import AppPaths
 from .i18n import tr
 

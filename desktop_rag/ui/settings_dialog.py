@@ -34,9 +34,8 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.config import ENGLISH_MINILM, MULTILINGUAL_E5, Settings
+from ..core.engine import GGUFError, discover_models, read_gguf_info, resolve_model
 from ..core.errors import UserError
-from ..core.gguf import GGUFError, read_gguf_info
-from ..core.model_discovery import discover_models, resolve_model
 from ..core.paths import DATA_DIR_ENV, AppPaths
 from .i18n import tr
 from .models_dialog import ModelRow, ModelScanner, same_file

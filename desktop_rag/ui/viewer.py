@@ -50,7 +50,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.ingest.loaders import load_document
+from ..core.engine import load_document
 from .i18n import tr
 
 PASSAGE_BACKGROUND = QColor("#fff176")  # the cited passage (text mode)

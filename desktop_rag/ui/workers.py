@@ -14,10 +14,8 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal
 
-from ..core.answering import AnswerResult, ChatSession
-from ..core.engine import RagEngine
+from ..core.engine import AnswerResult, ChatSession, LocalModel, RagEngine
 from ..core.errors import UserError
-from ..core.llm import LocalModel
 from ..core.types import IndexReport
 
 log = logging.getLogger(__name__)

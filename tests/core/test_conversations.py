@@ -8,15 +8,15 @@ from pathlib import Path
 
 import pytest
 
-import desktop_rag.core.store as store_module
-from desktop_rag.core.answering import AnswerOptions, AnswerResult, ChatSession
-from desktop_rag.core.conversations import DEFAULT_TITLE, ConversationStore, title_from_question
+import desktop_rag.core.index.store as store_module
+from desktop_rag.core.answer.answering import AnswerOptions, AnswerResult, ChatSession
+from desktop_rag.core.answer.conversations import DEFAULT_TITLE, ConversationStore, title_from_question
+from desktop_rag.core.answer.export import conversation_markdown
+from desktop_rag.core.answer.grounding import Citation
+from desktop_rag.core.answer.prompting import REFUSAL, Source
 from desktop_rag.core.errors import UserError
-from desktop_rag.core.export import conversation_markdown
-from desktop_rag.core.grounding import Citation
-from desktop_rag.core.llm import GenerationOptions
-from desktop_rag.core.prompting import REFUSAL, Source
-from desktop_rag.core.store import Store
+from desktop_rag.core.index.store import Store
+from desktop_rag.core.models.llm import GenerationOptions
 from desktop_rag.core.types import Hit
 from tests.core.test_generation import duck_library  # noqa: F401  (the module-scoped library fixture)
 

@@ -28,10 +28,10 @@ from benchmarks.common import HashingEmbedder
 from desktop_rag.core.config import Settings
 from desktop_rag.core.engine import RagEngine
 from desktop_rag.core.errors import LibraryCorrupt, LibraryError, LibraryTooNew
-from desktop_rag.core.keyword_text import analyze
+from desktop_rag.core.index.keyword_text import analyze
+from desktop_rag.core.index.vector_index import INDEX_FILE, META_FILE, VectorIndex
 from desktop_rag.core.paths import AppPaths
 from desktop_rag.core.repair import repair_library
-from desktop_rag.core.vector_index import INDEX_FILE, META_FILE, VectorIndex
 from tests.conftest import FakeEmbedder
 
 REPO = Path(__file__).resolve().parents[2]
@@ -421,7 +421,7 @@ def test_damage_met_after_start_up_is_the_same_clear_error(tmp_path, make_engine
     """Big libraries skip the full check at open; what SQLite meets later is reported the same way."""
     lib, _ = _small_library(tmp_path, make_engine)
     _overwrite_pages(lib / "library.sqlite3", "chunks")
-    monkeypatch.setattr("desktop_rag.core.store.QUICK_CHECK_MAX_BYTES", 0)
+    monkeypatch.setattr("desktop_rag.core.index.store.QUICK_CHECK_MAX_BYTES", 0)
     engine = make_engine(HashingEmbedder(MODEL_ID, dim=64))  # opens: header, size and schema are fine
     with pytest.raises(LibraryCorrupt, match="desktop-rag repair"):
         engine.search("zqmarker3 revision", mode="keyword")

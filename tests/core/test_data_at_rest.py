@@ -12,11 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from desktop_rag.core.answering import AnswerResult
+from desktop_rag.core.answer.answering import AnswerResult
+from desktop_rag.core.answer.prompting import Source
 from desktop_rag.core.errors import UserError
+from desktop_rag.core.index.vector_index import INDEX_FILE
 from desktop_rag.core.paths import AppPaths
-from desktop_rag.core.prompting import Source
-from desktop_rag.core.vector_index import INDEX_FILE
 
 ENGLISH_MARKER = "zqxjmarkerword"
 KOREAN_MARKER = "뷁퓛꿻"  # rare syllables; the keyword index stores them as 뷁, 뷁퓛, 퓛꿻
@@ -264,7 +264,7 @@ def test_vectors_for_a_forgotten_collection_are_rebuilt_not_kept(two_collections
     engine, _, _ = two_collections
     engine.forget_collection("secret")
     loaded = AppPaths(engine.paths.root)
-    from desktop_rag.core.vector_index import VectorIndex
+    from desktop_rag.core.index.vector_index import VectorIndex
 
     index = VectorIndex.load(loaded.vectors_dir, engine.embedder.dim, engine.embedder.model_id)
     remaining = {r[0] for r in engine.store.db.execute("SELECT id FROM chunks")}

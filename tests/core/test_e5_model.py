@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from desktop_rag.core import e5_model
-from desktop_rag.core.e5_model import (
+from desktop_rag.core.models import e5_model
+from desktop_rag.core.models.e5_model import (
     FOLDER_NAME,
     MARKER_FILE,
     build_e5_folder,

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from desktop_rag.core.query_encoder import DirectBertEncoder, Fp16Twin, fastest_query_encoder
+from desktop_rag.core.models.query_encoder import DirectBertEncoder, Fp16Twin, fastest_query_encoder
 
 
 @pytest.mark.parametrize("name", ["minilm", "e5"])

@@ -7,7 +7,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from desktop_rag.core import feedback
+from desktop_rag.core.search import feedback
 
 
 def test_a_clear_winner_takes_most_of_the_feedback_weight():

@@ -6,11 +6,11 @@ import threading
 
 import pytest
 
-from desktop_rag.core.answering import AnswerOptions, ChatSession
+from desktop_rag.core.answer.answering import AnswerOptions, ChatSession
+from desktop_rag.core.answer.prompting import REFUSAL
 from desktop_rag.core.errors import UserError
-from desktop_rag.core.llm import GenerationOptions, LocalModel, ModelOptions, gpu_offload_supported
-from desktop_rag.core.prompting import REFUSAL
-from desktop_rag.core.system_info import physical_cores
+from desktop_rag.core.models.llm import GenerationOptions, LocalModel, ModelOptions, gpu_offload_supported
+from desktop_rag.core.models.system_info import physical_cores
 
 pytestmark = pytest.mark.slow
 
@@ -199,7 +199,7 @@ def gemma_chat(tmp_path_factory, gemma_path):
 
 
 def test_a_model_with_a_chat_template_gets_its_own_turn_tokens(gemma_chat, duck_library):
-    from desktop_rag.core.prompting import Conversation, PromptBuilder
+    from desktop_rag.core.answer.prompting import Conversation, PromptBuilder
 
     assert gemma_chat.info.chat_template and "start_of_turn" in gemma_chat.info.chat_template
     turn_start = gemma_chat.tokenize("<start_of_turn>", special=True)

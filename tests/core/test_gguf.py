@@ -18,8 +18,14 @@ from pathlib import Path
 import pytest
 
 from desktop_rag.core.errors import UserError
-from desktop_rag.core.gguf import GGUFError, SkippedArray, format_parameter_count, format_size, read_gguf_info
-from desktop_rag.core.system_info import (
+from desktop_rag.core.models.gguf import (
+    GGUFError,
+    SkippedArray,
+    format_parameter_count,
+    format_size,
+    read_gguf_info,
+)
+from desktop_rag.core.models.system_info import (
     ModelTooLarge,
     available_memory_bytes,
     check_model_fits,

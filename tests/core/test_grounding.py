@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from desktop_rag.core.grounding import assess_relevance, cited_numbers, is_refusal, map_citations
-from desktop_rag.core.prompting import REFUSAL, Source
+from desktop_rag.core.answer.grounding import assess_relevance, cited_numbers, is_refusal, map_citations
+from desktop_rag.core.answer.prompting import REFUSAL, Source
 from desktop_rag.core.types import Hit
 
 

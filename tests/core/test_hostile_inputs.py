@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.common import HashingEmbedder
-from desktop_rag.core import indexer as indexer_module
+from desktop_rag.core.index import indexer as indexer_module
 from desktop_rag.core.ingest import isolation
 from desktop_rag.core.ingest.chunking import Chunker
 from desktop_rag.core.ingest.isolation import IsolatedLoader, LoadCancelled

@@ -254,7 +254,7 @@ def test_watched_folder_picks_up_changes(tmp_path, make_engine, fake_embedder):
 def test_unchanged_reindex_does_not_load_the_embedding_model(tmp_path, make_engine, minilm):
     """Re-checking a folder that has not changed must not cost the seconds a model takes to load."""
     from desktop_rag.core.config import ENGLISH_MINILM
-    from desktop_rag.core.embedder import create_embedder
+    from desktop_rag.core.models.embedder import create_embedder
 
     folder = tmp_path / "docs"
     folder.mkdir()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from desktop_rag.core.keyword_index import KEYWORD_FILE, KeywordIndex
-from desktop_rag.core.keyword_text import query_terms
-from desktop_rag.core.store import Store
+from desktop_rag.core.index.keyword_index import KEYWORD_FILE, KeywordIndex
+from desktop_rag.core.index.keyword_text import query_terms
+from desktop_rag.core.index.store import Store
 from desktop_rag.core.types import Chunk
 
 

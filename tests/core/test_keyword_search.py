@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from desktop_rag.core.keyword_index import KeywordIndex
-from desktop_rag.core.keyword_text import analyze, query_terms
-from desktop_rag.core.store import Store
+from desktop_rag.core.index.keyword_index import KeywordIndex
+from desktop_rag.core.index.keyword_text import analyze, query_terms
+from desktop_rag.core.index.store import Store
 from desktop_rag.core.types import Chunk
 
 

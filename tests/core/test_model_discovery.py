@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from desktop_rag.core import model_discovery
 from desktop_rag.core.errors import UserError
-from desktop_rag.core.model_discovery import (
+from desktop_rag.core.models import discovery as model_discovery
+from desktop_rag.core.models.discovery import (
     ModelEntry,
     discover_models,
     ensure_development_model,

@@ -12,7 +12,7 @@ import pytest
 from benchmarks.data import make_pii_set
 from benchmarks.pii import DEFAULT_SET, Report, load_set, score
 from desktop_rag.core.logs import setup_logging
-from desktop_rag.core.pii import (
+from desktop_rag.core.privacy.pii import (
     Finding,
     RedactingFilter,
     card_issuer_known,

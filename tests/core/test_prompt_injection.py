@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from desktop_rag.core.answering import AnswerOptions, ChatSession
-from desktop_rag.core.grounding import map_citations
-from desktop_rag.core.llm import GenerationOptions
-from desktop_rag.core.prompting import Conversation, PromptBuilder, system_instruction
+from desktop_rag.core.answer.answering import AnswerOptions, ChatSession
+from desktop_rag.core.answer.grounding import map_citations
+from desktop_rag.core.answer.prompting import Conversation, PromptBuilder, system_instruction
+from desktop_rag.core.models.llm import GenerationOptions
 from desktop_rag.core.types import Hit
 from tests.core.test_prompting import CHATML, NO_SYSTEM, WordModel
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from desktop_rag.core.prompting import REFUSAL, Conversation, PromptBuilder, Turn, question_language
+from desktop_rag.core.answer.prompting import REFUSAL, Conversation, PromptBuilder, Turn, question_language
 from desktop_rag.core.types import Hit
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from benchmarks.datasets import cranfield, korquad
 from benchmarks.retrieval_quality import metrics
-from desktop_rag.core import fusion
+from desktop_rag.core.search import fusion
 
 
 def _index_docs(make_engine, embedder, docs: dict[str, str], folder: Path):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from desktop_rag.core.vector_index import VectorIndex
+from desktop_rag.core.index.vector_index import VectorIndex
 
 
 def _unit(rng, n, dim=16):

@@ -8,12 +8,12 @@ import logging
 import pytest
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from desktop_rag.core.answering import AnswerResult
+from desktop_rag.core.answer.answering import AnswerResult
+from desktop_rag.core.answer.prompting import Source
 from desktop_rag.core.config import Settings
 from desktop_rag.core.engine import RagEngine
 from desktop_rag.core.logs import setup_logging
 from desktop_rag.core.paths import AppPaths
-from desktop_rag.core.prompting import Source
 from desktop_rag.ui.app import MainWindow
 from tests.conftest import FakeEmbedder
 from tests.core.test_data_at_rest import ENGLISH_MARKER, SECRET_TEXT, files_containing, marker_patterns

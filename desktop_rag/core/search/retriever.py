@@ -12,13 +12,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..index.keyword_index import KeywordIndex
+from ..index.keyword_text import query_terms
+from ..index.store import HEADING_SEP, Store
+from ..index.vector_index import VectorIndex
+from ..models.embedder import Embedder
+from ..types import Hit
 from . import feedback, fusion
-from .embedder import Embedder
-from .keyword_index import KeywordIndex
-from .keyword_text import query_terms
-from .store import HEADING_SEP, Store
-from .types import Hit
-from .vector_index import VectorIndex
 
 WIDE_KEYWORD_POOL = 4
 # The feedback pass's vector search is narrower than the first (ef 400, recall@10 0.971 at 100k):

@@ -23,8 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import ENGLISH_MINILM, MULTILINGUAL_E5
-from .errors import UserError
+from ..config import ENGLISH_MINILM, MULTILINGUAL_E5
+from ..errors import UserError
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
-from .conversations import ConversationInfo, SavedTurn
+from .results import ConversationInfo, SavedTurn
 
 EXCERPT_CHARS = 300
 

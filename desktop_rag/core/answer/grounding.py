@@ -8,10 +8,10 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from .keyword_text import query_terms
+from ..index.keyword_text import query_terms
+from ..index.store import Store
+from ..types import Hit
 from .prompting import REFUSAL, Source
-from .store import Store
-from .types import Hit
 
 #: A passage holding this IDF-weighted share of the question's terms is on topic.
 DEFAULT_COVERAGE_THRESHOLD = 0.5

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from .types import Hit
+from ..types import Hit
 
 REFUSAL = {
     "en": "The documents don't contain an answer to this question.",

@@ -19,36 +19,13 @@ import json
 import sqlite3
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from .errors import UserError
-from .store import Store
-
-if TYPE_CHECKING:
-    from .answering import AnswerResult
+from ..errors import UserError
+from ..index.store import Store
+from .results import AnswerResult, ConversationInfo, SavedTurn
 
 DEFAULT_TITLE = "New conversation"
 TITLE_CHARS = 60  # titles made from the first question are cut to about this length
-
-
-@dataclass(frozen=True)
-class ConversationInfo:
-    id: int
-    title: str
-    collections: tuple[str, ...]  # searched collections; empty = all
-    created: float  # time.time()
-    updated: float  # last answer saved (or creation)
-    turns: int
-
-
-@dataclass(frozen=True)
-class SavedTurn:
-    position: int  # 0-based order in the conversation
-    question: str
-    answer: str
-    result: dict  # AnswerResult.to_json()
-    created: float
 
 
 def title_from_question(question: str, limit: int = TITLE_CHARS) -> str:

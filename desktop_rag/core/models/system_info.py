@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from .errors import UserError
+from ..errors import UserError
 from .gguf import GGUFInfo, format_size
 
 try:

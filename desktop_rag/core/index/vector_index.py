@@ -18,7 +18,7 @@ from pathlib import Path
 import hnswlib
 import numpy as np
 
-from .paths import private_file
+from ..paths import private_file
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from .errors import Cancelled, UserError
+from ..errors import Cancelled, UserError
 from .gguf import GGUFInfo, read_gguf_info
 from .system_info import check_model_fits, physical_cores
 

@@ -19,7 +19,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import UserError
+from ..errors import UserError
 from .gguf import GGUF_MAGIC, SPLIT_RE, GGUFError, format_parameter_count, read_gguf_info
 
 log = logging.getLogger(__name__)

@@ -22,8 +22,8 @@ from collections import Counter
 
 import numpy as np
 
+from ..index.keyword_text import search_terms
 from .fusion import Scores, zscores
-from .keyword_text import search_terms
 
 FEEDBACK_PASSAGES = 5
 EXPANSION_TERMS = 10

@@ -22,10 +22,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import LibraryCorrupt, LibraryError, LibraryTooNew, UserError
+from ..errors import LibraryCorrupt, LibraryError, LibraryTooNew, UserError
+from ..paths import private_file
+from ..types import Chunk
 from .keyword_text import ANALYZER_VERSION, FTS_TOKENIZER, analyze
-from .paths import private_file
-from .types import Chunk
 
 # Each entry upgrades the schema by one version (PRAGMA user_version).
 MIGRATIONS: list[str] = [

@@ -32,16 +32,16 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import Settings
-from .embedder import Embedder
-from .errors import UserError
-from .ingest import isolation
-from .ingest.chunking import Chunker
-from .ingest.isolation import IsolatedLoader, LoadCancelled, default_memory_limit
-from .ingest.loaders import LoadError, load_document, size_problem, supported_extensions
-from .ingest.scanner import FileEntry, scan_folder
+from ..config import Settings
+from ..errors import UserError
+from ..ingest import isolation
+from ..ingest.chunking import Chunker
+from ..ingest.isolation import IsolatedLoader, LoadCancelled, default_memory_limit
+from ..ingest.loaders import LoadError, load_document, size_problem, supported_extensions
+from ..ingest.scanner import FileEntry, scan_folder
+from ..models.embedder import Embedder
+from ..types import Chunk, FileError, IndexReport, Progress
 from .store import DocumentRow, Store
-from .types import Chunk, FileError, IndexReport, Progress
 from .vector_index import VectorIndex
 
 log = logging.getLogger(__name__)

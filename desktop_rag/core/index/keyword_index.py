@@ -31,8 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..paths import private_file
 from .keyword_text import ANALYZER_VERSION, search_terms
-from .paths import private_file
 from .store import Store
 
 log = logging.getLogger(__name__)
