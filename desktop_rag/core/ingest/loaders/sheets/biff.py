@@ -59,7 +59,10 @@ def load_biff_stream(path: Path) -> LoadedDocument:
     if cut_short:
         warnings.append(f"only the first {MAX_CELLS:,} cells were read ({budget.limit_text()})")
     if budget.skipped_sheets:
-        warnings.append(f"sheets not indexed ({budget.limit_text()}): " + ", ".join(f"'{n}'" for n in budget.skipped_sheets))
+        warnings.append(
+            f"sheets not indexed ({budget.limit_text()}): "
+            + ", ".join(f"'{n}'" for n in budget.skipped_sheets)
+        )
     if not pages:
         raise LoadError("empty workbook (no cell values)")
     return LoadedDocument(pages=pages, warnings=warnings, headings=True)
@@ -113,7 +116,12 @@ class _Reader:
                     out.append((name, cells))
             elif record_id == _EOF:
                 cells = None
-            elif cells is not None or record_id in (_CODEPAGE, _DATEMODE, _BUNDLESHEET) or record_id in _FORMAT_IDS or record_id in _XF_IDS:
+            elif (
+                cells is not None
+                or record_id in (_CODEPAGE, _DATEMODE, _BUNDLESHEET)
+                or record_id in _FORMAT_IDS
+                or record_id in _XF_IDS
+            ):
                 if self._settings(record_id, body) or cells is None:
                     continue
                 if record_id in (0x0007, 0x0207) and pending_formula is not None:
@@ -191,7 +199,9 @@ class _Reader:
         elif record_id == 0x0002 and len(body) >= at + 2:  # BIFF2 INTEGER
             value = self._number(float(struct.unpack_from("<H", body, at)[0]), xf)
         elif kind == 0x05 and len(body) >= at + 2:  # BOOLERR
-            value = ("TRUE" if body[at] else "FALSE") if body[at + 1] == 0 else _ERRORS.get(body[at], "#ERROR")
+            value = (
+                ("TRUE" if body[at] else "FALSE") if body[at + 1] == 0 else _ERRORS.get(body[at], "#ERROR")
+            )
         elif kind == 0x06 and len(body) >= at + 8:  # FORMULA: the result Excel saved
             result = body[at : at + 8]
             if result[6:8] != b"\xff\xff":
@@ -216,7 +226,15 @@ class _Reader:
 
 
 _STRING_FOLLOWS = object()  # a formula whose string result is in the next STRING record
-_ERRORS = {0x00: "#NULL!", 0x07: "#DIV/0!", 0x0F: "#VALUE!", 0x17: "#REF!", 0x1D: "#NAME?", 0x24: "#NUM!", 0x2A: "#N/A"}
+_ERRORS = {
+    0x00: "#NULL!",
+    0x07: "#DIV/0!",
+    0x0F: "#VALUE!",
+    0x17: "#REF!",
+    0x1D: "#NAME?",
+    0x24: "#NUM!",
+    0x2A: "#N/A",
+}
 
 
 def _rk(rk: int) -> float:

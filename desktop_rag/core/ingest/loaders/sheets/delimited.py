@@ -48,7 +48,9 @@ def load_delimited(path: Path, max_bytes: int) -> LoadedDocument:
     return LoadedDocument(pages=pages, warnings=warnings, headings=True)
 
 
-def _render(name: str, opener: Callable[[], TextIO], delimiter: str, quoting: int) -> tuple[list[PageText], str | None]:
+def _render(
+    name: str, opener: Callable[[], TextIO], delimiter: str, quoting: int
+) -> tuple[list[PageText], str | None]:
     with opener() as text:
         reader = csv.reader(text, delimiter=delimiter, quoting=quoting, strict=quoting != csv.QUOTE_NONE)
         return sheet_pages(name, _rows(reader), Budget())

@@ -149,7 +149,10 @@ def sheet_pages(
     written = 0
     for i, row in enumerate(_chain(head, source)):
         if budget.spent:
-            return writer.pages(), f"sheet '{name}': only the first {written:,} rows were indexed ({budget.limit_text()})"
+            return (
+                writer.pages(),
+                f"sheet '{name}': only the first {written:,} rows were indexed ({budget.limit_text()})",
+            )
         budget.rows -= 1
         budget.cells -= sum(1 for t in row.text if t)
         written += 1
@@ -237,17 +240,25 @@ def _is_quantity(value: object) -> bool:
 
 def _find_header(head: list[_Row]) -> int | None:
     """Index in ``head`` of the header row: the first of the top rows that looks like one."""
+    widest_above = 0
     for i in range(min(HEADER_SCAN_ROWS, len(head))):
-        if _looks_like_header(head[i], head[i + 1 : i + 1 + _LOOKAHEAD_ROWS]):
+        filled = sum(1 for t in head[i].text if t)
+        # Rows above a header are titles (a cell or two), not rows of the table itself.
+        if widest_above <= max(1, filled // 3) and _looks_like_header(
+            head[i], head[i + 1 : i + 1 + _LOOKAHEAD_ROWS]
+        ):
             return i
+        widest_above = max(widest_above, filled)
     return None
 
 
 def _looks_like_header(row: _Row, below: list[_Row]) -> bool:
-    """Mostly short, distinct labels, spanning the columns used below, over no column of like values.
+    """Mostly short, distinct labels over columns of other values, or over well-filled text columns.
 
-    A row over numbers is a header when its cells are text ("Age" over 30, 41, ...); a row of text
-    over text (names over names) cannot be told from data, and is taken as a header.
+    A row over numbers or dates is a header when its cells are text ("Age" over 30, 41, ...). Text
+    over text is ambiguous: it is a header when at least 3 rows in 4 below fill most of its columns
+    (a table), not when many rows below hold one cell (a form: labels and section titles down
+    column A, whose first label/value pair is no header), nor for a single column of text.
     """
     if not below:
         return False  # a lone row is data
@@ -257,12 +268,10 @@ def _looks_like_header(row: _Row, below: list[_Row]) -> bool:
         return False
     if len({t.casefold() for t in labels}) < 0.9 * len(labels):
         return False
-    used_below = {j for r in below for j, t in enumerate(r.text) if t}
     own = {j for j, _ in filled}
+    used_below = {j for r in below for j, t in enumerate(r.text) if t}
     if len(own) == 1 and not used_below <= own:
-        return False  # a title, not the header of a one-column list
-    if len(own & used_below) * 2 < len(used_below):
-        return False  # a title over a wider table
+        return False  # a title over a table
     votes = 0
     for j, value in filled:
         column = [r.cells[j] for r in below if j < len(r.text) and r.text[j]]
@@ -271,4 +280,10 @@ def _looks_like_header(row: _Row, below: list[_Row]) -> bool:
         quantities = sum(1 for v in column if _is_quantity(v))
         if quantities * 5 >= len(column) * 3:  # a column of numbers or dates
             votes += 1 if _is_label(value) else -1
-    return votes >= 0
+    if votes != 0:
+        return votes > 0
+    used = own & used_below
+    if len(used) < 2 or 2 * len(used) < len(used_below):
+        return False  # one column of text, or group titles over a wider table
+    full = sum(1 for r in below if 2 * sum(1 for j in used if j < len(r.text) and r.text[j]) > len(used))
+    return full * 4 >= len(below) * 3

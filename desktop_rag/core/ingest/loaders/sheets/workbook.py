@@ -45,7 +45,9 @@ def load_workbook(path: Path, max_bytes: int) -> LoadedDocument:
             book = _open_bytes(decrypted)
         else:
             if size > XLS_MAX_BYTES:
-                raise LoadError(f"workbook too large ({human_size(size)}; .xls files up to {human_size(XLS_MAX_BYTES)})")
+                raise LoadError(
+                    f"workbook too large ({human_size(size)}; .xls files up to {human_size(XLS_MAX_BYTES)})"
+                )
             try:
                 book = _open(path, "XLS")
             except _Encrypted:  # an .xls encrypted with RC4 (FILEPASS)

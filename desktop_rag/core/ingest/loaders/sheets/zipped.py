@@ -105,7 +105,9 @@ def _check_xlsx(zf: zipfile.ZipFile, book: ZipWorkbook) -> None:
         extent = _Extent()
         size, _ = _inflate(zf, zf.getinfo(part), budget, extent.scan)
         if size > budget:
-            skipped[name] = f"sheet '{name}' not indexed: too much data ({human_size(XML_BUDGET)} of cells per file at most)"
+            skipped[name] = (
+                f"sheet '{name}' not indexed: too much data ({human_size(XML_BUDGET)} of cells per file at most)"
+            )
         elif extent.cells() > MAX_GRID_CELLS:
             rows, cols = extent.size()
             skipped[name] = (
@@ -144,7 +146,11 @@ def _relationships(zf: zipfile.ZipFile, rels_name: str, folder: str) -> dict[str
     for rel in _parse_small(zf, rels_name).iter():
         if _local(rel.tag) == "Relationship" and rel.get("Id") and rel.get("TargetMode") != "External":
             target = rel.get("Target", "")
-            part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
+            part = (
+                target.lstrip("/")
+                if target.startswith("/")
+                else posixpath.normpath(posixpath.join(folder, target))
+            )
             out[rel.get("Id", "")] = (rel.get("Type", ""), part)
     return out
 
@@ -152,7 +158,9 @@ def _relationships(zf: zipfile.ZipFile, rels_name: str, folder: str) -> dict[str
 def _sheet_parts(zf: zipfile.ZipFile) -> list[tuple[str, str]]:
     """(sheet name, part path) in workbook order, from workbook.xml and its relationships."""
     workbook = _parse_small(zf, "xl/workbook.xml")
-    targets = {rel_id: part for rel_id, (_, part) in _relationships(zf, "xl/_rels/workbook.xml.rels", "xl").items()}
+    targets = {
+        rel_id: part for rel_id, (_, part) in _relationships(zf, "xl/_rels/workbook.xml.rels", "xl").items()
+    }
     parts = []
     for sheet in workbook.iter():
         if _local(sheet.tag) != "sheet":
@@ -278,7 +286,10 @@ class _OdsGrid:
             self._col, self._row_used = 0, False
             self._row_repeat = _repeat(attrs.get(f"{_ODS_TABLE} number-rows-repeated"))
         elif tag in (self._CELL, self._COVERED):
-            self._cell = (_repeat(attrs.get(f"{_ODS_TABLE} number-columns-repeated")), self._VALUE_TYPE in attrs)
+            self._cell = (
+                _repeat(attrs.get(f"{_ODS_TABLE} number-columns-repeated")),
+                self._VALUE_TYPE in attrs,
+            )
         elif self._cell is not None:
             self._cell = (self._cell[0], True)  # text:p and the like inside a cell
 
