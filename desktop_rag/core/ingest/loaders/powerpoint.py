@@ -12,6 +12,7 @@ numbers always are slide numbers.
 from __future__ import annotations
 
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -80,7 +81,7 @@ def _open(path: Path) -> Any:
         return Presentation(str(path))
     except PackageNotFoundError as exc:
         raise LoadError("corrupt PPTX: not a presentation package") from exc
-    except (zipfile.BadZipFile, KeyError, ValueError, EOFError, OSError, AttributeError) as exc:
+    except (zipfile.BadZipFile, zlib.error, KeyError, ValueError, EOFError, OSError, AttributeError) as exc:
         # lxml's XMLSyntaxError is a ValueError; a missing part a KeyError; a lying ZIP a BadZipFile
         raise LoadError(f"corrupt PPTX: {short_message(exc)}") from exc
 

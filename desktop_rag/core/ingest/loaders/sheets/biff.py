@@ -42,7 +42,8 @@ def is_biff_stream(magic: bytes) -> bool:
 def load_biff_stream(path: Path) -> LoadedDocument:
     """The worksheets of an Excel 2.x-4.0 file, rendered like every other workbook."""
     data = path.read_bytes()
-    sheets, cut_short = _Reader(data).sheets()
+    reader = _Reader(data)
+    sheets, cut_short = reader.sheets()
     budget = Budget()
     pages: list[PageText] = []
     warnings: list[str] = []
@@ -64,7 +65,9 @@ def load_biff_stream(path: Path) -> LoadedDocument:
             + ", ".join(f"'{n}'" for n in budget.skipped_sheets)
         )
     if not pages:
-        raise LoadError("empty workbook (no cell values)")
+        raise LoadError(_DAMAGED if reader.damaged else "empty workbook (no cell values)")
+    if reader.damaged:
+        warnings.append("the file is damaged or truncated: only its first part was read")
     return LoadedDocument(pages=pages, warnings=warnings, headings=True)
 
 
@@ -91,6 +94,7 @@ class _Reader:
         self.names: list[str] = []
         self.version = 4
         self._fresh = False  # a new substream: its own FORMAT/XF records replace the previous ones
+        self.damaged = False  # a record ran past the end of the file
 
     def sheets(self) -> tuple[list[tuple[str, dict[tuple[int, int], object]]], bool]:
         out: list[tuple[str, dict[tuple[int, int], object]]] = []
@@ -103,9 +107,8 @@ class _Reader:
             body = self.data[pos + 4 : pos + 4 + length]
             pos += 4 + length
             if len(body) < length:
-                if cells is None and not out:
-                    raise LoadError("corrupt workbook: truncated Excel 4 file")
-                break  # a truncated file: keep what was read
+                self.damaged = True
+                break  # a truncated or damaged file: keep what was read
             if record_id in _BOF_IDS:
                 self.version = _BOF_IDS[record_id]
                 self._fresh = True
@@ -141,7 +144,7 @@ class _Reader:
                     if total >= MAX_CELLS:
                         return out, True
         if not out:
-            raise LoadError("corrupt workbook: no worksheet in this Excel 4 file")
+            raise LoadError(_DAMAGED if self.damaged else "corrupt workbook: no worksheet in this Excel 2-4 file")
         return out, False
 
     def _settings(self, record_id: int, body: bytes) -> bool:
@@ -225,6 +228,7 @@ class _Reader:
         return value
 
 
+_DAMAGED = "corrupt workbook: damaged or truncated Excel 2-4 file"
 _STRING_FOLLOWS = object()  # a formula whose string result is in the next STRING record
 _ERRORS = {
     0x00: "#NULL!",

@@ -41,15 +41,16 @@ _NUMBER_LIKE_RE = re.compile(r"^[-+(]?[$€£¥₩]?\s?\d[\d,.\s']*%?\)?$|^\d{1,
 class Budget:
     """Rows and cells still to be indexed in one workbook, and what was left out."""
 
-    rows: int = MAX_ROWS
-    cells: int = MAX_CELLS
+    rows: int = field(default_factory=lambda: MAX_ROWS)
+    cells: int = field(default_factory=lambda: MAX_CELLS)
     skipped_sheets: list[str] = field(default_factory=list)
 
     @property
     def spent(self) -> bool:
         return self.rows <= 0 or self.cells <= 0
 
-    def limit_text(self) -> str:
+    @staticmethod
+    def limit_text() -> str:
         return f"limit {MAX_ROWS:,} rows or {MAX_CELLS:,} cells per file"
 
 

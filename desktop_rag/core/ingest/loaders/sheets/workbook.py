@@ -77,8 +77,8 @@ def _open(path: Path, kind: str) -> Any:
             return pc.CalamineWorkbook.from_filelike(fh)
     except pc.PasswordError as exc:
         raise _Encrypted() from exc
-    except (pc.CalamineError, pc.ZipError, pc.XmlError, ValueError) as exc:
-        raise LoadError(f"corrupt workbook: {short_message(exc)}") from exc
+    except BaseException as exc:  # noqa: BLE001 - see _failure
+        raise LoadError(f"corrupt workbook: {_failure(exc)}") from exc
 
 
 def _open_bytes(data: io.BytesIO) -> Any:
@@ -88,8 +88,24 @@ def _open_bytes(data: io.BytesIO) -> Any:
         return pc.CalamineWorkbook.from_filelike(data)
     except pc.PasswordError as exc:
         raise LoadError(PROTECTED) from exc
-    except (pc.CalamineError, pc.ZipError, pc.XmlError, ValueError) as exc:
-        raise LoadError(f"corrupt workbook: {short_message(exc)}") from exc
+    except BaseException as exc:  # noqa: BLE001 - see _failure
+        raise LoadError(f"corrupt workbook: {_failure(exc)}") from exc
+
+
+def _failure(exc: BaseException) -> str:
+    """The reason for calamine's errors, re-raising anything else.
+
+    A damaged file can make calamine's Rust code panic (an index out of range in a broken OLE
+    directory): pyo3 turns that into a PanicException, a BaseException, which must not escape
+    as if it were a KeyboardInterrupt.
+    """
+    import python_calamine as pc
+
+    if isinstance(exc, (pc.CalamineError, pc.ZipError, pc.XmlError, ValueError, OSError)):
+        return short_message(exc)
+    if type(exc).__name__ == "PanicException":
+        return f"the reader failed on damaged data ({short_message(exc)})"
+    raise exc
 
 
 def _read_sheets(book: Any, zipped: ZipWorkbook) -> LoadedDocument:
@@ -120,8 +136,8 @@ def _read_sheets(book: Any, zipped: ZipWorkbook) -> LoadedDocument:
                 hidden=meta.visible != pc.SheetVisibleEnum.Visible,
                 comments=zipped.comments.get(name, ()),
             )
-        except (pc.CalamineError, pc.ZipError, pc.XmlError, ValueError) as exc:
-            errors.append(f"sheet '{name}' could not be read: {short_message(exc)}")
+        except BaseException as exc:  # noqa: BLE001 - see _failure
+            errors.append(f"sheet '{name}' could not be read: {_failure(exc)}")
             continue
         pages.extend(sheet_texts)
         if warning:
@@ -130,5 +146,7 @@ def _read_sheets(book: Any, zipped: ZipWorkbook) -> LoadedDocument:
         names = ", ".join(f"'{n}'" for n in budget.skipped_sheets)
         warnings.append(f"sheets not indexed ({budget.limit_text()}): {names}")
     if not pages:
-        raise LoadError(errors[0].split(": ", 1)[-1] if errors else "empty workbook (no cell values)")
+        if errors:
+            raise LoadError(f"corrupt workbook: {errors[0]}")
+        raise LoadError(warnings[0] if warnings else "empty workbook (no cell values)")
     return LoadedDocument(pages=pages, warnings=errors + warnings, headings=True)
