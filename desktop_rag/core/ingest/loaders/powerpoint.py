@@ -11,6 +11,7 @@ numbers always are slide numbers.
 
 from __future__ import annotations
 
+import io
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
@@ -30,6 +31,10 @@ _XML_MAX_RATIO = 100
 _MAX_GROUP_DEPTH = 32
 _MAX_CHART_SERIES, _MAX_CHART_POINTS = 20, 100
 _ROW_TOLERANCE_EMU = 180_000  # 0.5 cm: shapes whose tops differ less read as one line, left to right
+_DAMAGE_ERRORS = (
+    zipfile.BadZipFile, zlib.error, KeyError, ValueError, EOFError, OSError, AttributeError,
+    TypeError, IndexError, NotImplementedError, RuntimeError,
+)  # fmt: skip
 _DGM = "http://schemas.openxmlformats.org/drawingml/2006/diagram"
 _A = "http://schemas.openxmlformats.org/drawingml/2006/main"
 _R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -38,22 +43,29 @@ _R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 def load_pptx(path: Path, max_bytes: int) -> LoadedDocument:
     """One :class:`PageText` per slide with text; ``number`` is the slide number."""
     _check_package(path, max_bytes)
-    presentation = _open(path)
+    presentation, warnings = _open(path)
     pages: list[PageText] = []
-    for number, slide in enumerate(presentation.slides, start=1):
-        try:
+    current = 1  # the slide being read (slides are loaded as the loop reaches them)
+    try:
+        for number, slide in enumerate(presentation.slides, start=1):
             text = _slide_text(slide, number)
-        except (KeyError, ValueError, AttributeError, TypeError) as exc:  # a damaged slide part
-            raise LoadError(f"corrupt PPTX: slide {number}: {short_message(exc)}") from exc
-        if text:
-            pages.append(PageText(number=number, text=text))
-    return LoadedDocument(pages=pages, headings=True, page_unit="slide")
+            if text:
+                pages.append(PageText(number=number, text=text))
+            current = number + 1
+    except RecursionError:
+        raise
+    except _DAMAGE_ERRORS as exc:  # a damaged slide part or relationship
+        raise LoadError(f"corrupt PPTX: slide {current}: {short_message(exc)}") from exc
+    return LoadedDocument(pages=pages, warnings=warnings, headings=True, page_unit="slide")
 
 
 def _check_package(path: Path, max_bytes: int) -> None:
-    with BoundedZip(path, max_bytes, "PPTX") as zf:  # OLE (encrypted), damaged ZIP, declared bomb
-        if not any(n.endswith("presentation.xml") for n in zf.names()):
-            raise LoadError("not a PowerPoint presentation (no ppt/presentation.xml)")
+    try:
+        with BoundedZip(path, max_bytes, "PPTX") as zf:  # OLE (encrypted), damaged ZIP, declared bomb
+            if not any(n.endswith("presentation.xml") for n in zf.names()):
+                raise LoadError("not a PowerPoint presentation (no ppt/presentation.xml)")
+    except NotImplementedError as exc:  # a damaged "version needed" field in the directory
+        raise LoadError(f"corrupt PPTX: {short_message(exc)}") from exc
     with zipfile.ZipFile(path) as archive:
         infos = archive.infolist()
     total = sum(i.file_size for i in infos)
@@ -73,17 +85,59 @@ def _check_package(path: Path, max_bytes: int) -> None:
             )
 
 
-def _open(path: Path) -> Any:
+def _open(path: Path) -> tuple[Any, list[str]]:
+    """The presentation, and a warning when damaged pictures or media had to be left out."""
+    try:
+        return _presentation(str(path)), []
+    except LoadError:
+        # python-pptx reads every part, pictures too: one broken image would cost the whole deck.
+        repaired = _without_damaged_media(path)
+        if repaired is None:
+            raise
+        package, dropped = repaired
+        shown = ", ".join(dropped[:3]) + (f" and {len(dropped) - 3} more" if len(dropped) > 3 else "")
+        return _presentation(package), [f"damaged pictures or media left out: {shown}"]
+
+
+def _presentation(source: str | io.BytesIO) -> Any:
     from pptx import Presentation
     from pptx.exc import PackageNotFoundError
 
     try:
-        return Presentation(str(path))
+        return Presentation(source)
     except PackageNotFoundError as exc:
         raise LoadError("corrupt PPTX: not a presentation package") from exc
-    except (zipfile.BadZipFile, zlib.error, KeyError, ValueError, EOFError, OSError, AttributeError) as exc:
-        # lxml's XMLSyntaxError is a ValueError; a missing part a KeyError; a lying ZIP a BadZipFile
+    except RecursionError:
+        raise  # load_document says "nested too deeply"
+    except _DAMAGE_ERRORS as exc:
+        # lxml's XMLSyntaxError is a ValueError; a missing part a KeyError; a lying ZIP a BadZipFile;
+        # a damaged compression method byte NotImplementedError; an encrypted member RuntimeError.
         raise LoadError(f"corrupt PPTX: {short_message(exc)}") from exc
+
+
+def _without_damaged_media(path: Path) -> tuple[io.BytesIO, list[str]] | None:
+    """The package again, with every unreadable non-XML member emptied; None if XML is damaged."""
+    out, dropped = io.BytesIO(), []
+    try:
+        with (
+            zipfile.ZipFile(path) as src,
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as dst,
+        ):
+            for info in src.infolist():
+                try:
+                    data = src.read(info)  # sizes were checked: at most PPTX_MAX_UNPACKED in all
+                except _DAMAGE_ERRORS:
+                    if info.filename.endswith((".xml", ".rels")):
+                        return None
+                    data = b""
+                    dropped.append(info.filename.rsplit("/", 1)[-1])
+                dst.writestr(info.filename, data)
+    except _DAMAGE_ERRORS:
+        return None
+    if not dropped:
+        return None
+    out.seek(0)
+    return out, dropped
 
 
 def _slide_text(slide: Any, number: int) -> str:

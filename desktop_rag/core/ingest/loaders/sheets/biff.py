@@ -144,7 +144,9 @@ class _Reader:
                     if total >= MAX_CELLS:
                         return out, True
         if not out:
-            raise LoadError(_DAMAGED if self.damaged else "corrupt workbook: no worksheet in this Excel 2-4 file")
+            raise LoadError(
+                _DAMAGED if self.damaged else "corrupt workbook: no worksheet in this Excel 2-4 file"
+            )
         return out, False
 
     def _settings(self, record_id: int, body: bytes) -> bool:

@@ -56,7 +56,7 @@ def check_zipped_workbook(source: str | BinaryIO, packed_size: int, max_bytes: i
     """Measure a zipped workbook; raises :class:`LoadError` for damaged, hostile or oversized ones."""
     try:
         zf = zipfile.ZipFile(source)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, NotImplementedError) as exc:
         raise LoadError(f"corrupt workbook: {short_message(exc)}") from exc
     with zf:
         _check_directory(zf, packed_size, max_bytes)
@@ -178,7 +178,16 @@ def _parse_small(zf: zipfile.ZipFile, name: str) -> ET.Element:
     try:
         with zf.open(info) as fh:
             return ET.fromstring(fh.read(_SMALL_PART + 1))
-    except (ET.ParseError, zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as exc:
+    except (
+        ET.ParseError,
+        zipfile.BadZipFile,
+        zlib.error,
+        EOFError,
+        OSError,
+        ValueError,
+        NotImplementedError,
+        RuntimeError,
+    ) as exc:
         raise LoadError(f"corrupt workbook: {name}: {short_message(exc)}") from exc
 
 
