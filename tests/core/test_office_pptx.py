@@ -290,3 +290,31 @@ def test_a_lying_zip_directory_gets_no_more_than_it_declares(tmp_path: Path) -> 
         data[at + offset : at + offset + 4] = (100).to_bytes(4, "little")
     with pytest.raises(LoadError, match="^corrupt PPTX"):
         _fast(load_document, _write(tmp_path, "liar.pptx", bytes(data)))
+
+
+def test_a_damaged_picture_costs_the_picture_not_the_deck(tmp_path: Path) -> None:
+    """python-pptx reads every part: a picture failing its CRC is emptied, the slides still read."""
+    from PIL import Image
+
+    image = tmp_path / "dot.png"
+    Image.new("RGB", (8, 8), "red").save(image)
+    prs = pptx.Presentation()
+    slide = prs.slides.add_slide(prs.slide_layouts[5])
+    slide.shapes.title.text = "Site photos"
+    slide.shapes.add_picture(str(image), Cm(2), Cm(5))
+    _text_box(slide, "the north wall", 10, 5)
+    source = io.BytesIO()
+    prs.save(source)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in src.infolist():
+            stored = item.filename.startswith("ppt/media/")
+            out.writestr(item.filename, src.read(item), zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED)
+    data = bytearray(buffer.getvalue())
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as zf:
+        info = next(i for i in zf.infolist() if i.filename.startswith("ppt/media/"))
+    start = info.header_offset + 30 + len(info.filename)
+    data[start + 20] ^= 0xFF  # inside the stored PNG bytes: its CRC no longer matches
+    doc = _fast(load_document, _write(tmp_path, "photos.pptx", bytes(data)))
+    assert page(doc, 1) == "# Site photos\n\nthe north wall"
+    assert doc.warnings == [f"damaged pictures or media left out: {info.filename.rsplit('/', 1)[-1]}"]
