@@ -309,7 +309,9 @@ def test_a_damaged_picture_costs_the_picture_not_the_deck(tmp_path: Path) -> Non
     with zipfile.ZipFile(source) as src, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out:
         for item in src.infolist():
             stored = item.filename.startswith("ppt/media/")
-            out.writestr(item.filename, src.read(item), zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED)
+            out.writestr(
+                item.filename, src.read(item), zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+            )
     data = bytearray(buffer.getvalue())
     with zipfile.ZipFile(io.BytesIO(bytes(data))) as zf:
         info = next(i for i in zf.infolist() if i.filename.startswith("ppt/media/"))
