@@ -27,9 +27,9 @@ from ._base import (
 )
 
 PLAIN_TEXT_EXTENSIONS = (
-    # prose, data and configuration
+    # prose, data and configuration (.csv / .tsv: sheets.delimited)
     ".txt", ".text", ".rst", ".org", ".adoc", ".asciidoc", ".tex", ".bib", ".srt", ".vtt",
-    ".csv", ".tsv", ".log", ".json", ".jsonl", ".ndjson", ".yaml", ".yml", ".toml", ".ini",
+    ".log", ".json", ".jsonl", ".ndjson", ".yaml", ".yml", ".toml", ".ini",
     ".cfg", ".conf", ".properties", ".xml",
     # source code
     ".py", ".pyi", ".ipynb", ".js", ".mjs", ".cjs", ".ts", ".tsx", ".jsx", ".vue", ".svelte",
