@@ -12,16 +12,8 @@ import pytest
 from benchmarks.data import make_pii_set
 from benchmarks.pii import DEFAULT_SET, Report, load_set, score
 from desktop_rag.core.logs import setup_logging
-from desktop_rag.core.privacy.pii import (
-    Finding,
-    RedactingFilter,
-    card_issuer_known,
-    find_personal_data,
-    iban_valid,
-    luhn_valid,
-    redact,
-    rrn_birth_date,
-)
+from desktop_rag.core.privacy.pii import Finding, RedactingFilter, find_personal_data, redact
+from desktop_rag.core.privacy.validators import card_issuer_known, iban_valid, luhn_valid, rrn_birth_date
 
 
 def kinds(text: str) -> list[tuple[str, str]]:
