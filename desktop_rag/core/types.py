@@ -2,7 +2,47 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import PurePath
+
+#: Between a container and what is inside it in a citation: "mail.eml › report.pdf".
+PART_SEP = " \u203a "
+#: The words of a place label; the window passes its own language's.
+PLACE_WORDS = {"page": "page", "slide": "slide"}
+
+
+def place_label(
+    path: str,
+    *,
+    part: str = "",
+    page: int | None = None,
+    page_unit: str = "page",
+    heading_path: tuple[str, ...] | list[str] = (),
+    words: dict[str, str] = PLACE_WORDS,
+) -> str:
+    """Where a passage is, as citations name it: "mail.eml › report.pdf, page 3", "deck.pptx,
+    slide 4", "report.hwp, Section 2", "book.xlsx, Sheet1" (the section only when there is no page)."""
+    label = PurePath(path).name or path
+    if part:
+        label += PART_SEP + part
+    if page:
+        label += f", {words.get(page_unit, page_unit)} {page}"
+    elif heading_path:
+        label += f", {heading_path[-1]}"
+    return label
+
+
+def source_place(source: Mapping, words: dict[str, str] = PLACE_WORDS) -> str:
+    """:func:`place_label` of a source as ``AnswerResult.to_json()`` writes it (saved chats too)."""
+    return place_label(
+        source.get("path") or "",
+        part=source.get("part") or "",
+        page=source.get("page"),
+        page_unit=source.get("page_unit") or "page",
+        heading_path=tuple(source.get("heading_path") or ()),
+        words=words,
+    )
 
 
 @dataclass(frozen=True)
@@ -15,6 +55,8 @@ class Chunk:
     char_end: int
     heading_path: tuple[str, ...] = ()
     token_count: int = 0
+    part: str = ""  # place inside a container file (an e-mail attachment); see PageText.part
+    page_unit: str = "page"  # what ``page`` counts: "page" or "slide"
 
 
 @dataclass(frozen=True)
@@ -32,6 +74,15 @@ class Hit:
     score: float  # fused score, higher is better
     dense_score: float | None = None  # cosine similarity
     keyword_score: float | None = None  # BM25 (higher is better)
+    part: str = ""  # place inside a container file: "report.pdf" for a mail's attachment
+    page_unit: str = "page"  # what ``page`` counts: "page" or "slide"
+
+    @property
+    def place(self) -> str:
+        """Where the passage is, as citations name it (see :func:`place_label`)."""
+        return place_label(
+            self.path, part=self.part, page=self.page, page_unit=self.page_unit, heading_path=self.heading_path
+        )
 
     @property
     def snippet(self) -> str:

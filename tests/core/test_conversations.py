@@ -297,7 +297,7 @@ def test_markdown_export(store, tmp_path):
     assert f"`{duck}`" in md, "the absolute path"
     assert "- [7] not a source" in md
     assert "## Q: 한강의 길이는 얼마입니까?" in md and "한강의 길이는 494킬로미터입니다 [2]." in md
-    assert '- [2] 한강.txt — "한강은 서울을 가로질러 흐르는 강이다. 한강의 길이는 494킬로미터이다."' in md
+    assert '- [2] 한강.txt, Intro — "한강은 서울을 가로질러 흐르는 강이다. 한강의 길이는 494킬로미터이다."' in md
     assert f"`{korean_path}`" in md
     assert md.count("- [1] ") == 1, "a source is listed again only where it is cited"
     assert "Not answered from the documents: no relevant passages" in md

@@ -184,5 +184,7 @@ def _saved_source(item: dict) -> Source | None:
         heading_path=tuple(item.get("heading_path") or ()),
         collection=item.get("collection") or "",
         score=0.0,
+        part=item.get("part") or "",
+        page_unit=item.get("page_unit") or "page",
     )
     return Source(n, hit, bool(item.get("truncated")))

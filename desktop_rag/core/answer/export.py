@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from pathlib import Path
 
+from ..types import source_place
 from .results import ConversationInfo, SavedTurn
 
 EXCERPT_CHARS = 300
@@ -68,9 +68,7 @@ def conversation_markdown(
 
 def _source_line(source: dict, cited: bool, clean: Callable[[str], str]) -> str:
     path = source.get("path") or ""
-    label = Path(path).name or path or "unknown file"
-    if source.get("page"):
-        label += f", page {source['page']}"
+    label = source_place(source) if path else "unknown file"
     excerpt = _excerpt(clean(source.get("text") or ""))
     mark = " *(cited)*" if cited else ""
     line = f'- [{source["n"]}] {label} — "{excerpt}"{mark}'

@@ -80,7 +80,10 @@ class Citation:
 
     def as_dict(self) -> dict:
         hit = self.source.hit
-        return {"n": self.n, "path": hit.path, "page": hit.page, "char_start": hit.char_start, "char_end": hit.char_end}
+        return {
+            "n": self.n, "path": hit.path, "page": hit.page, "char_start": hit.char_start, "char_end": hit.char_end,
+            "part": hit.part, "page_unit": hit.page_unit, "place": hit.place,
+        }  # fmt: skip
 
 
 # [1], [1, 2], [1][2], [1-3], [1–3]; not [a], not [1.5]

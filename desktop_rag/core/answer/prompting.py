@@ -21,7 +21,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Protocol
 
 from ..types import Hit
@@ -79,8 +78,7 @@ class Source:
 
     @property
     def label(self) -> str:
-        name = Path(self.hit.path).name
-        return f"{name}, page {self.hit.page}" if self.hit.page else name
+        return self.hit.place
 
 
 @dataclass

@@ -283,7 +283,9 @@ class Indexer:
             return _SameContent(entry, gone_by_hash.pop(digest), moved=True)
         try:
             document = reader.load(Path(entry.path), self.settings.max_file_bytes, cancel)
-            chunks = self.chunker.chunk_pages([(p.number, p.text) for p in document.pages], document.headings)
+            chunks = self.chunker.chunk_pages(
+                [(p.number, p.text, p.part, p.unit or document.page_unit) for p in document.pages], document.headings
+            )
         except LoadError as exc:
             reason = str(exc)
             if reason == "file not found":

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..types import Chunk
 
@@ -56,15 +56,25 @@ class Chunker:
         self.max_model_tokens = max_model_tokens
         self.overlap = min(overlap_tokens, self.budget // 4)
 
-    def chunk_pages(self, pages: Sequence[tuple[int | None, str]], headings: bool = True) -> list[Chunk]:
+    def chunk_pages(self, pages: Sequence[tuple], headings: bool = True) -> list[Chunk]:
         """Chunks of every page, in order; section headings carry over from page to page.
 
+        A page is ``(number, text)`` or ``(number, text, part, unit)``: ``part`` names the place inside
+        a container (an e-mail attachment; headings start afresh in each part), ``unit`` what
+        ``number`` counts ("page" or "slide").
         ``headings``: whether '#' lines outside code fences are headings (structured formats).
         """
         chunks: list[Chunk] = []
         path: tuple[str, ...] = ()
-        for number, text in pages:
+        current_part = ""
+        for number, text, *place in pages:
+            part = place[0] if place else ""
+            unit = (place[1] if len(place) > 1 else "") or "page"
+            if part != current_part:
+                path, current_part = (), part  # an attachment's sections are its own
             page_chunks, path = self._chunk_page(number, text, path, headings)
+            if part or unit != "page":
+                page_chunks = [replace(c, part=part, page_unit=unit) for c in page_chunks]
             chunks.extend(page_chunks)
         return chunks
 

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from .loaders import LoadedDocument, LoadError, load_document
+from .loaders.sheets.delimited import DELIMITED_EXTENSIONS
 from .loaders.text import MARKDOWN_EXTENSIONS, PLAIN_TEXT_EXTENSIONS
 
 log = logging.getLogger(__name__)
@@ -49,15 +50,15 @@ _POLL_S = 0.1  # how often a wait checks the cancel flag
 _MB = 1024 * 1024
 
 
-# Plain text and Markdown up to this size are read in the calling thread: their loader is linear
+# Plain text, Markdown and CSV/TSV up to this size are read in the calling thread: their loader is linear
 # (checked: no regex backtracking, no recursion) and fast (~10 MB/s), so they cannot hang, and a
 # round trip to the worker would cost more than reading them (measured on 10,000 small notes).
 IN_PROCESS_MAX_BYTES = 1024 * 1024
-_LINEAR_EXTENSIONS = frozenset(PLAIN_TEXT_EXTENSIONS + MARKDOWN_EXTENSIONS)
+_LINEAR_EXTENSIONS = frozenset(PLAIN_TEXT_EXTENSIONS + MARKDOWN_EXTENSIONS + DELIMITED_EXTENSIONS)
 
 
 def reads_in_process(path: Path) -> bool:
-    """Whether ``path`` is read without the worker (a small plain-text or Markdown file)."""
+    """Whether ``path`` is read without the worker (a small plain-text, Markdown or CSV/TSV file)."""
     if path.suffix.lower() not in _LINEAR_EXTENSIONS:
         return False
     try:

@@ -163,10 +163,11 @@ class LibraryRecords:
             added: list[int] = []
             for ordinal, (chunk, text_hash) in enumerate(zip(chunks, chunk_hashes, strict=True)):
                 cur = db.execute(
-                    """INSERT INTO chunks(document_id, ordinal, page, char_start, char_end, heading_path, text, text_hash)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+                    """INSERT INTO chunks(document_id, ordinal, page, char_start, char_end, heading_path, text, text_hash,
+                                          part, page_unit)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                     (doc_id, ordinal, chunk.page, chunk.char_start, chunk.char_end,
-                     HEADING_SEP.join(chunk.heading_path), chunk.text, text_hash),
+                     HEADING_SEP.join(chunk.heading_path), chunk.text, text_hash, chunk.part, chunk.page_unit),
                 )
                 added.append(cur.lastrowid)
             db.executemany(

@@ -83,6 +83,15 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX messages_conversation ON messages(conversation_id, position);
     """,
+    # v4: where a passage sits inside a container (an e-mail's attachment) and what its page number
+    # counts (slides). CSV/TSV files are read as spreadsheets now (rows under their headers): their
+    # stored hash is forgotten so the next run reads them again.
+    """
+    ALTER TABLE chunks ADD COLUMN part TEXT NOT NULL DEFAULT '';
+    ALTER TABLE chunks ADD COLUMN page_unit TEXT NOT NULL DEFAULT 'page';
+    UPDATE documents SET content_hash = NULL
+        WHERE status = 'indexed' AND (lower(path) LIKE '%.csv' OR lower(path) LIKE '%.tsv');
+    """,
 ]
 
 HEADING_SEP = " \u203a "  # "a › b": stored form of a heading path

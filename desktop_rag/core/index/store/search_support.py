@@ -78,13 +78,14 @@ class SearchSupport:
         return found
 
     def chunk_rows(self, chunk_ids: Sequence[int]) -> dict[int, tuple]:
-        """chunk id -> (path, page, text, char_start, char_end, heading_path, collection)."""
+        """chunk id -> (path, page, text, char_start, char_end, heading_path, collection, part, page_unit)."""
         out: dict[int, tuple] = {}
         for start in range(0, len(chunk_ids), 500):
             part = list(chunk_ids[start : start + 500])
             marks = ",".join("?" * len(part))
             for row in self.db.execute(
-                f"""SELECT c.id, d.path, c.page, c.text, c.char_start, c.char_end, c.heading_path, col.name
+                f"""SELECT c.id, d.path, c.page, c.text, c.char_start, c.char_end, c.heading_path, col.name,
+                           c.part, c.page_unit
                     FROM chunks c JOIN documents d ON d.id = c.document_id
                     JOIN folders f ON f.id = d.folder_id JOIN collections col ON col.id = f.collection_id
                     WHERE c.id IN ({marks})""",

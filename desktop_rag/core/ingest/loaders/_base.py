@@ -28,6 +28,9 @@ class PageText:
     # attachment ("report.pdf", nested "inner.msg › report.pdf") or one MBOX message ("Subject (date)").
     # Empty for the file's own text.
     part: str = ""
+    # What ``number`` counts when it differs from the document's ``page_unit`` (an attached deck's
+    # slides inside an e-mail); empty: the document's unit.
+    unit: str = ""
 
 
 @dataclass
@@ -116,7 +119,7 @@ def size_problem(size: int, max_bytes: int) -> str | None:
 
 def _finish(doc: LoadedDocument) -> LoadedDocument:
     """Normalise every page (idempotent, so loaders may have done it already) and reject empty output."""
-    pages = [PageText(p.number, normalize_text(p.text), p.part) for p in doc.pages]
+    pages = [PageText(p.number, normalize_text(p.text), p.part, p.unit) for p in doc.pages]
     if not any(p.text.strip() for p in pages):
         raise LoadError("no text found")
     return LoadedDocument(pages=pages, warnings=list(doc.warnings), headings=doc.headings, page_unit=doc.page_unit)

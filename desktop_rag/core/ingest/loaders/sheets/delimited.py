@@ -89,4 +89,5 @@ def _sniff_delimiter(text: TextIO) -> str:
     return best
 
 
-register_loader([".csv", ".tsv"], load_delimited)
+DELIMITED_EXTENSIONS = (".csv", ".tsv")
+register_loader(DELIMITED_EXTENSIONS, load_delimited)
