@@ -36,7 +36,9 @@ class _Level:
 class Numbering:
     """Heading kinds of the paragraph shapes and the numbering definitions of one document."""
 
-    para_heading: dict[str, tuple[str, str, int]] = field(default_factory=dict)  # paraPr id -> (type, idRef, level)
+    para_heading: dict[str, tuple[str, str, int]] = field(
+        default_factory=dict
+    )  # paraPr id -> (type, idRef, level)
     numberings: dict[str, dict[int, _Level]] = field(default_factory=dict)
     outline_id: str = "1"  # the section's outlineShapeIDRef: numbering used by OUTLINE paragraphs
     _counters: dict[str, list[int]] = field(default_factory=dict)
@@ -96,7 +98,9 @@ def read_numbering(root: ET.Element | None) -> Numbering:
         levels: dict[int, _Level] = {}
         for head in numbering.iter(f"{{{_HH}}}paraHead"):
             level = _int(head.get("level"), 0)
-            levels[level] = _Level(_int(head.get("start"), 1), head.get("numFormat", "DIGIT"), head.text or "")
+            levels[level] = _Level(
+                _int(head.get("start"), 1), head.get("numFormat", "DIGIT"), head.text or ""
+            )
         result.numberings[numbering.get("id", "")] = levels
     return result
 

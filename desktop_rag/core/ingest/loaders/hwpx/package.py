@@ -74,7 +74,9 @@ def section_names(zf: HwpxZip) -> list[str]:
     """Section parts in reading order: the spine of the package document, else sectionN by number."""
     names = set(zf.names())
     ordered = _spine_sections(zf, names)
-    found = sorted((n for n in names if _SECTION_RE.match(n)), key=lambda n: int(_SECTION_RE.match(n).group(1)))
+    found = sorted(
+        (n for n in names if _SECTION_RE.match(n)), key=lambda n: int(_SECTION_RE.match(n).group(1))
+    )
     if not ordered:
         return found
     # A section present in the archive but left out of a damaged spine still holds the user's text.

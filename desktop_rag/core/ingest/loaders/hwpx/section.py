@@ -25,6 +25,7 @@ def _hp(tag: str) -> str:
 _P, _RUN, _T, _CTRL, _TBL, _TR, _TC = (_hp(t) for t in ("p", "run", "t", "ctrl", "tbl", "tr", "tc"))
 _SUBLIST, _DRAW_TEXT, _CAPTION = _hp("subList"), _hp("drawText"), _hp("caption")
 _DELETE_BEGIN, _DELETE_END = _hp("deleteBegin"), _hp("deleteEnd")
+_SWITCH = _hp("switch")
 _INLINE_CHARS = {_hp("tab"): "\t", _hp("lineBreak"): "\n", _hp("fwSpace"): " ", _hp("nbSpace"): " ",
                  _hp("hyphen"): "-"}  # fmt: skip
 _IN_PLACE_CTRLS = frozenset({_hp("header"), _hp("footer")})
@@ -66,70 +67,61 @@ class SectionReader:
 
     def _paragraph(self, para: ET.Element, blocks: list[str]) -> None:
         para_pr = para.get("paraPrIDRef", "")
-        prefix = self._numbering.prefix(para_pr)
-        inline: list[str] = []
-        deferred: list[str] = []
-        first = [True]
-
-        def flush() -> None:
-            text = "".join(inline).strip()
-            inline.clear()
-            if not text:
-                return
-            lead = prefix if first[0] else ""
-            first[0] = False
-            level = self._numbering.outline_level(para_pr)
-            if (
-                level
-                and not self._nested
-                and level <= _MAX_HEADING_LEVEL
-                and "\n" not in text
-                and len(text) <= _MAX_HEADING_CHARS
-            ):
-                blocks.append(heading_line(lead + text, level + 1))  # "# Section N" is level 1
-            else:
-                blocks.append(escape_heading_marks(lead + text))
-
+        out = _Para(blocks, self._numbering.prefix(para_pr), self._heading_level(para_pr))
         for run in para:
-            if run.tag != _RUN:
-                continue
-            for child in run:
-                tag = child.tag
-                if tag == _T:
-                    self._text(child, inline)
-                elif tag in _SKIP_RUN_CHILDREN:
-                    continue
-                elif tag == _CTRL:
-                    for ctrl in child:
-                        if ctrl.tag in _IN_PLACE_CTRLS:
-                            flush()
-                            self._sublists(ctrl, blocks)
-                        elif ctrl.tag in _NOTE_CTRLS:
-                            self._sublists(ctrl, deferred)
-                        elif ctrl.tag not in _SKIP_CTRLS and ctrl.find(f".//{_SUBLIST}") is not None:
-                            self._sublists(ctrl, deferred)
-                elif tag == _TBL:
-                    flush()
-                    self._table(child, blocks)
-                elif tag in (_DELETE_BEGIN, _DELETE_END):
-                    self._mark(child)
-                elif tag == _hp("dutmal"):
-                    main = child.find(_hp("mainText"))  # ruby: the annotation (subText) is not body text
-                    if main is not None and not self._deleting:
-                        inline.append("".join(main.itertext()))
-                elif tag == _hp("compose"):
-                    if not self._deleting:
-                        inline.append(child.get("composeText", ""))
-                elif tag == _hp("textart"):
-                    if child.get("text") and not self._deleting:
-                        deferred.append(escape_heading_marks(child.get("text", "")))
-                elif child.get("dropcapstyle", "None") not in ("None", "") and child.find(f".//{_SUBLIST}") is not None:
-                    # A drop cap is the paragraph's first letter drawn in a box: it belongs to the word.
-                    inline.append(" ".join(self._nested_blocks(child)))
-                else:
-                    self._shape(child, deferred)
-        flush()
-        blocks.extend(deferred)
+            if run.tag == _RUN:
+                for child in run:
+                    self._run_child(child, out)
+        out.flush()
+        blocks.extend(out.deferred)
+
+    def _heading_level(self, para_pr: str) -> int:
+        """Markdown level for an outline paragraph of the body (never inside boxes or cells), else 0."""
+        level = self._numbering.outline_level(para_pr)
+        return level + 1 if level and not self._nested and level <= _MAX_HEADING_LEVEL else 0
+
+    def _run_child(self, child: ET.Element, out: _Para) -> None:
+        """One element of a run: text, a control, a table, a shape, ruby, a change-tracking mark."""
+        tag = child.tag
+        if tag == _T:
+            self._text(child, out.inline)
+        elif tag in _SKIP_RUN_CHILDREN:
+            return
+        elif tag == _CTRL:
+            for ctrl in child:
+                if ctrl.tag in _IN_PLACE_CTRLS:  # header/footer: where Hangul stores it, at the section start
+                    out.flush()
+                    self._sublists(ctrl, out.blocks)
+                elif ctrl.tag in _NOTE_CTRLS or (ctrl.tag not in _SKIP_CTRLS and _has_sublist(ctrl)):
+                    self._sublists(ctrl, out.deferred)
+        elif tag == _TBL:
+            out.flush()
+            self._table(child, out.blocks)
+        elif tag in (_DELETE_BEGIN, _DELETE_END):
+            self._mark(child)
+        elif tag == _SWITCH:
+            # Compatibility wrapper: the same content once per format version; read one of them.
+            chosen = child.find(_hp("default"))
+            if chosen is None:
+                chosen = child.find(_hp("case"))
+            for grandchild in chosen if chosen is not None else ():
+                self._run_child(grandchild, out)
+        elif self._deleting:
+            return
+        elif tag == _hp("dutmal"):
+            main = child.find(_hp("mainText"))  # ruby: the annotation (subText) is not body text
+            if main is not None:
+                out.inline.append("".join(main.itertext()))
+        elif tag == _hp("compose"):
+            out.inline.append(child.get("composeText", ""))
+        elif tag == _hp("textart"):
+            if child.get("text"):
+                out.deferred.append(escape_heading_marks(child.get("text", "")))
+        elif child.get("dropcapstyle", "None") not in ("None", "") and _has_sublist(child):
+            # A drop cap is the paragraph's first letter drawn in a box: it belongs to the word.
+            out.inline.append(" ".join(self._nested_blocks(child)))
+        else:
+            self._shape(child, out.deferred)
 
     def _text(self, t: ET.Element, out: list[str]) -> None:
         """Text of ``hp:t`` with its inline elements (tab, line break, spaces, change marks)."""
@@ -176,7 +168,7 @@ class SectionReader:
                 self._sublists(child, out)
             elif child.tag == _SUBLIST:
                 self._sublists(shape, out)
-            elif child.find(f".//{_SUBLIST}") is not None:  # a group (hp:container) of shapes
+            elif _has_sublist(child):  # a group (hp:container) of shapes
                 self._shape(child, out)
 
     def _table(self, table: ET.Element, blocks: list[str]) -> None:
@@ -202,6 +194,34 @@ class SectionReader:
                 blocks.append("\n".join(lines))
         if caption is not None and not before:
             self._sublists(caption, blocks)
+
+
+class _Para:
+    """The paragraph being read: its inline text, and where blocks go now and after it."""
+
+    def __init__(self, blocks: list[str], prefix: str, heading_level: int) -> None:
+        self.blocks = blocks
+        self.inline: list[str] = []
+        self.deferred: list[str] = []  # text boxes and notes: after the paragraph's own text
+        self._prefix = prefix
+        self._heading_level = heading_level
+
+    def flush(self) -> None:
+        """Emit the inline text gathered so far as a block (a heading line for short outline text)."""
+        text = "".join(self.inline).strip()
+        self.inline.clear()
+        if not text:
+            return
+        text = self._prefix + text
+        self._prefix = ""  # a paragraph split by a table is numbered once
+        if self._heading_level and "\n" not in text and len(text) <= _MAX_HEADING_CHARS:
+            self.blocks.append(heading_line(text, self._heading_level))
+        else:
+            self.blocks.append(escape_heading_marks(text))
+
+
+def _has_sublist(element: ET.Element) -> bool:
+    return element.find(f".//{_SUBLIST}") is not None
 
 
 def _outer_sublists(container: ET.Element) -> list[ET.Element]:
