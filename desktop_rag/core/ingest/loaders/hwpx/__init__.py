@@ -25,11 +25,11 @@ __all__ = ["load_hwpx"]
 
 def load_hwpx(path: Path, max_bytes: int) -> LoadedDocument:
     """One page text per section ("# Section N" heading first), page number None."""
-    with HwpxZip(path, max_bytes, "HWPX") as zf:
+    with HwpxZip(path, max_bytes) as zf:
         check_not_encrypted(zf)
         sections = section_names(zf)
         if not sections:
-            raise LoadError("corrupt HWPX: no section parts (Contents/sectionN.xml) found")
+            raise LoadError("not an HWPX document: no sections (Contents/sectionN.xml) found")
         warnings: list[str] = []
         header = None
         if zf.has(_HEADER_PART):

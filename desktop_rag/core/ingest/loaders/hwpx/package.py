@@ -11,6 +11,8 @@ from __future__ import annotations
 import posixpath
 import re
 import xml.etree.ElementTree as ET
+import zipfile
+from pathlib import Path
 
 from .._base import LoadError, short_message
 from .._zip import BoundedZip, human_size
@@ -25,10 +27,24 @@ _SECTION_RE = re.compile(r"^Contents/section(\d+)\.xml$", re.IGNORECASE)
 # cap keeps the parsed tree, several times the XML's size, inside the worker's memory limit.
 XML_PART_LIMIT = 64 * 1024 * 1024
 _DTD_MARKS = (b"<!DOCTYPE", b"<!ENTITY")
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 class HwpxZip(BoundedZip):
     """A :class:`BoundedZip` whose XML parts are additionally capped at :data:`XML_PART_LIMIT`."""
+
+    def __init__(self, path: Path, max_bytes: int) -> None:
+        with open(path, "rb") as fh:
+            magic = fh.read(8)
+        if magic == _OLE_MAGIC:
+            # Encrypted HWPX stays a ZIP; an OLE file is a binary HWP (or Office) file renamed.
+            raise LoadError("not an HWPX file: this is a binary HWP (OLE) document with an .hwpx name")
+        try:
+            super().__init__(path, max_bytes, "HWPX")
+        except LoadError as exc:
+            if exc.__cause__ is not None and isinstance(exc.__cause__, zipfile.BadZipFile):
+                raise LoadError("damaged or truncated HWPX (not a readable ZIP archive)") from exc
+            raise
 
     def read_xml(self, name: str) -> ET.Element:
         """Parse member ``name``; a DTD, malformed XML or an oversized part is a :class:`LoadError`."""
