@@ -247,6 +247,21 @@ def test_broken_package_document_falls_back_to_section_numbers(tmp_path: Path) -
     assert [("첫째" in p.text, "둘째" in p.text) for p in doc.pages] == [(True, False), (False, True)]
 
 
+def test_a_damaged_section_costs_only_that_section(tmp_path: Path) -> None:
+    path = build_sections(
+        tmp_path / "partly.hwpx",
+        section_xml(para("멀쩡한 구역")),
+        "<hs:sec><hp:p>끊긴",
+        section_xml(para("셋째 구역")),
+    )
+    doc = load_document(path)
+    assert "멀쩡한 구역" in doc.pages[0].text and "셋째 구역" in doc.pages[1].text
+    assert doc.pages[1].text.startswith("# Section 3")
+    assert len(doc.warnings) == 1 and doc.warnings[0].startswith("Section 2 left out: corrupt HWPX")
+    only_damaged = build_sections(tmp_path / "broken.hwpx", "<hs:sec><hp:p>끊긴")
+    assert refused(only_damaged).startswith("corrupt HWPX: Contents/section0.xml")
+
+
 def test_footnotes_endnotes_follow_their_paragraph(tmp_path: Path) -> None:
     note = '<hp:ctrl><hp:footNote number="1">{}</hp:footNote></hp:ctrl>'.format(
         sublist(para('<hp:ctrl><hp:autoNum num="1" numType="FOOTNOTE"/></hp:ctrl>', "각주 내용입니다"))

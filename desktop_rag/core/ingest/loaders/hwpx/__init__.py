@@ -41,11 +41,23 @@ def load_hwpx(path: Path, max_bytes: int) -> LoadedDocument:
                 warnings.append("paragraph numbering left out (the document's style part is damaged)")
         reader = SectionReader(read_numbering(header))
         pages: list[PageText] = []
+        damaged: list[LoadError] = []
         for number, name in enumerate(sections, start=1):
-            blocks = reader.read(zf.read_xml(name))
+            try:
+                root = zf.read_xml(name)
+            except LoadError as exc:
+                if not str(exc).startswith("corrupt"):
+                    raise  # bombs and unsafe XML refuse the whole file
+                # One damaged section costs that section, not the rest of the document.
+                damaged.append(exc)
+                warnings.append(f"Section {number} left out: {exc}")
+                continue
+            blocks = reader.read(root)
             if any(block.strip() for block in blocks):
                 text = "\n\n".join([heading_line(f"Section {number}"), *blocks])
                 pages.append(PageText(number=None, text=text))
+    if damaged and not pages:
+        raise damaged[0]
     return LoadedDocument(pages=pages, warnings=warnings, headings=True)
 
 
