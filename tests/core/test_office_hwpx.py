@@ -297,6 +297,11 @@ def test_deletion_spanning_paragraphs_and_compat_switch(tmp_path: Path) -> None:
         f"<hp:switch><hp:case><hp:rect><hp:drawText>{sublist(para('새 상자'))}</hp:drawText></hp:rect></hp:case>"
         f"<hp:default><hp:rect><hp:drawText>{sublist(para('옛 상자'))}</hp:drawText></hp:rect></hp:default></hp:switch>"
     )
+    group = (
+        f"<hp:container><hp:ellipse><hp:drawText>{sublist(para('묶음 타원'))}</hp:drawText></hp:ellipse>"
+        f"<hp:pic><hp:caption>{sublist(para('그림 설명글'))}</hp:caption>"
+        "<hp:shapeComment>그림입니다.</hp:shapeComment></hp:pic></hp:container>"
+    )
     path = build_sections(
         tmp_path / "changes.hwpx",
         section_xml(
@@ -304,9 +309,11 @@ def test_deletion_spanning_paragraphs_and_compat_switch(tmp_path: Path) -> None:
             para("지운 문단"),
             para('<hp:t>지운 끝<hp:deleteEnd Id="7"/> 다시 남는 글</hp:t>'),
             para("상자 문단", switch),
+            para("묶음 문단", group),
         ),
     )
     text = full_text(load_document(path))
+    assert "묶음 문단\n\n묶음 타원\n\n그림 설명글" in text and "그림입니다." not in text
     assert "남는 글" in text and "다시 남는 글" in text
     assert "지운" not in text
     assert "옛 상자" in text and "새 상자" not in text  # one version of a compatibility switch

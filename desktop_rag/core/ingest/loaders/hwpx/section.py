@@ -152,12 +152,15 @@ class SectionReader:
 
     def _sublists(self, container: ET.Element, out: list[str]) -> None:
         """Paragraphs of the ``hp:subList`` elements directly below ``container`` (not nested ones)."""
+        for sub in _outer_sublists(container):
+            self._sublist(sub, out)
+
+    def _sublist(self, sub: ET.Element, out: list[str]) -> None:
         self._nested += 1
         try:
-            for sub in _outer_sublists(container):
-                for para in sub:
-                    if para.tag == _P:
-                        self._paragraph(para, out)
+            for para in sub:
+                if para.tag == _P:
+                    self._paragraph(para, out)
         finally:
             self._nested -= 1
 
@@ -167,7 +170,7 @@ class SectionReader:
             if child.tag in (_DRAW_TEXT, _CAPTION):
                 self._sublists(child, out)
             elif child.tag == _SUBLIST:
-                self._sublists(shape, out)
+                self._sublist(child, out)
             elif _has_sublist(child):  # a group (hp:container) of shapes
                 self._shape(child, out)
 
