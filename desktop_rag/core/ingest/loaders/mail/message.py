@@ -115,7 +115,9 @@ def _walk(part: Message, mail: Mail, bodies: list[str], depth: int, reparsed: bo
     if disposition != "attachment" and not filename and part.get_content_maintype() == "image":
         return  # an unnamed inline picture (a logo, a signature): nothing to index or to name
     data = part.get_payload(decode=True)
-    mail.attachments.append(Attachment(name=filename, data=data if isinstance(data, bytes) else b"", mime_type=ctype))
+    mail.attachments.append(
+        Attachment(name=filename, data=data if isinstance(data, bytes) else b"", mime_type=ctype)
+    )
 
 
 def _preferred_alternative(children: list[Message]) -> Message:

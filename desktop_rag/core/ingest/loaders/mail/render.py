@@ -88,7 +88,9 @@ def _render(mail: Mail, label: str, depth: int, context: _Context) -> list[PageT
         else:
             attachment_pages.extend(pages)
     if len(mail.attachments) > MAX_ATTACHMENTS:
-        context.warnings.append(f"{label or 'message'}: only the first {MAX_ATTACHMENTS} attachments were read")
+        context.warnings.append(
+            f"{label or 'message'}: only the first {MAX_ATTACHMENTS} attachments were read"
+        )
     body = mail.body.strip()
     if mail.body_is_html:
         context.headings = True
@@ -115,7 +117,9 @@ def _render_attachment(
 
     if nested is not None:
         if depth + 1 >= MAX_NESTING:
-            context.warnings.append(f"attachment {where}: messages nested more than {MAX_NESTING} deep (not read)")
+            context.warnings.append(
+                f"attachment {where}: messages nested more than {MAX_NESTING} deep (not read)"
+            )
             return None
         try:
             messages = nested()
@@ -160,7 +164,11 @@ def safe_filename(name: str, mime_type: str, index: int) -> str:
     name = name.replace("\\", "/").rsplit("/", 1)[-1]
     name = _UNSAFE_NAME_CHARS_RE.sub("_", name).strip(" .")
     if not name or set(name) <= {"_", "."}:
-        ext = mimetypes.guess_extension(mime_type.split(";")[0].strip().lower(), strict=False) if mime_type else None
+        ext = (
+            mimetypes.guess_extension(mime_type.split(";")[0].strip().lower(), strict=False)
+            if mime_type
+            else None
+        )
         if mime_type.lower() == "message/rfc822":
             ext = ".eml"
         return f"attachment-{index}{ext or ''}"

@@ -21,7 +21,12 @@ PR_DISPLAY_CC, PR_DISPLAY_TO, PR_DELIVERY_TIME = 0x0E03, 0x0E04, 0x0E06
 PR_BODY, PR_RTF_COMPRESSED, PR_HTML = 0x1000, 0x1009, 0x1013
 PR_INTERNET_CPID, PR_MESSAGE_CODEPAGE = 0x3FDE, 0x3FFD
 PR_DISPLAY_NAME, PR_RECIPIENT_TYPE, PR_EMAIL_ADDRESS, PR_SMTP_ADDRESS = 0x3001, 0x0C15, 0x3003, 0x39FE
-PR_ATTACH_DATA, PR_ATTACH_FILENAME, PR_ATTACH_LONG_FILENAME, PR_ATTACH_MIME_TAG = 0x3701, 0x3704, 0x3707, 0x370E
+PR_ATTACH_DATA, PR_ATTACH_FILENAME, PR_ATTACH_LONG_FILENAME, PR_ATTACH_MIME_TAG = (
+    0x3701,
+    0x3704,
+    0x3707,
+    0x370E,
+)
 
 MAX_RTF_BYTES = 16 * 1024 * 1024  # decompressed; a mail body is rarely over 1 MB of RTF
 MAX_BODY_CHARS = 8 * 1024 * 1024
@@ -44,14 +49,20 @@ def read_message(store: PropertyStore) -> Mail:
     if mail.date is not None:
         mail.headers["Date"] = format_datetime(mail.date)
     mail.body, mail.body_is_html = _body(store, mail.warnings)
-    mail.attachments = [_attachment(store.child(name, HEADER_CHILD)) for name in store.children_named("__attach_version1.0_#")]
+    mail.attachments = [
+        _attachment(store.child(name, HEADER_CHILD)) for name in store.children_named("__attach_version1.0_#")
+    ]
     return mail
 
 
 def _sender(store: PropertyStore) -> str:
     name = store.string(PR_SENDER_NAME) or store.string(PR_SENT_REPRESENTING_NAME)
     address = next(
-        (a for a in (store.string(p) for p in (PR_SENDER_SMTP, PR_SENT_REPRESENTING_EMAIL, PR_SENDER_EMAIL)) if "@" in a),
+        (
+            a
+            for a in (store.string(p) for p in (PR_SENDER_SMTP, PR_SENT_REPRESENTING_EMAIL, PR_SENDER_EMAIL))
+            if "@" in a
+        ),
         "",
     )
     if name and address and address.lower() not in name.lower():
@@ -67,7 +78,11 @@ def _recipients(store: PropertyStore) -> tuple[str, str]:
         kind = recipient.long(PR_RECIPIENT_TYPE) or 1
         display = recipient.string(PR_DISPLAY_NAME)
         address = recipient.string(PR_SMTP_ADDRESS) or recipient.string(PR_EMAIL_ADDRESS)
-        shown = f"{display} <{address}>" if display and "@" in address and address not in display else display or address
+        shown = (
+            f"{display} <{address}>"
+            if display and "@" in address and address not in display
+            else display or address
+        )
         if shown and kind in lists:
             lists[kind].append(shown)
     return "; ".join(lists[1]), "; ".join(lists[2])
@@ -96,7 +111,8 @@ def _body(store: PropertyStore, warnings: list[str]) -> tuple[str, bool]:
     else:
         markup = store.string(PR_HTML)
     if markup.strip():
-        return html_body_text(markup), True
+        text = html_body_text(markup)
+        return text, bool(text)
     rtf = store.binary(PR_RTF_COMPRESSED)
     if rtf is None:
         return "", False
@@ -112,20 +128,23 @@ def _body(store: PropertyStore, warnings: list[str]) -> tuple[str, bool]:
     if converted.truncated:
         warnings.append(f"message body truncated at {MAX_BODY_CHARS:,} characters")
     if converted.html:
-        return html_body_text(converted.text), True
+        text = html_body_text(converted.text)
+        return text, bool(text)
     return converted.text, False
 
 
 def _attachment(store: PropertyStore) -> Attachment:
-    name = store.string(PR_ATTACH_LONG_FILENAME) or store.string(PR_ATTACH_FILENAME) or store.string(PR_DISPLAY_NAME)
+    filename = store.string(PR_ATTACH_LONG_FILENAME) or store.string(PR_ATTACH_FILENAME)
+    name = filename or store.string(PR_DISPLAY_NAME)
     mime = store.string(PR_ATTACH_MIME_TAG)
     embedded = f"__substg1.0_{PR_ATTACH_DATA:04X}{PT_OBJECT:04X}"
     if embedded.upper() in (s.upper() for s in store.storages):
         inner = store.child(next(s for s in store.storages if s.upper() == embedded.upper()), HEADER_EMBEDDED)
         if not inner.has_properties():  # an OLE object (a Word picture...), not a message
             return Attachment(name=name, data=None, mime_type=mime)
-        if not name.lower().endswith((".msg", ".eml")):
-            name = (name or inner.string(PR_SUBJECT) or "message")[:80] + ".msg"
+        if not filename.lower().endswith((".msg", ".eml")):
+            # Outlook's display name reads "sample.eml (555 bytes)": the subject names it better.
+            name = (inner.string(PR_SUBJECT) or name or "message")[:80] + ".msg"
 
         def read() -> list[tuple[str, Mail]]:
             try:

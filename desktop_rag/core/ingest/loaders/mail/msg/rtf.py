@@ -131,6 +131,8 @@ def rtf_to_text(rtf: bytes, limit: int) -> RtfText:
             elif visible() and symbol in _CONTROL_SYMBOLS:
                 emit(_CONTROL_SYMBOLS[symbol])
             continue
+        if word is None:
+            continue  # a line break in the RTF source
         name = word.decode("ascii")
         number = int(param) if param is not None else None
         if star:

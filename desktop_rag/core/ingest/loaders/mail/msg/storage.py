@@ -10,7 +10,7 @@ message), 24 bytes (an embedded message) or 8 bytes (recipients, attachments).
 from __future__ import annotations
 
 import struct
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import olefile
 
@@ -21,7 +21,7 @@ PT_LONG, PT_BOOLEAN, PT_SYSTIME = 0x0003, 0x000B, 0x0040
 PT_STRING8, PT_UNICODE, PT_BINARY, PT_OBJECT = 0x001E, 0x001F, 0x0102, 0x000D
 PROPERTIES = "__properties_version1.0"
 HEADER_TOP, HEADER_EMBEDDED, HEADER_CHILD = 32, 24, 8
-_EPOCH_1601 = datetime(1601, 1, 1, tzinfo=timezone.utc)
+_EPOCH_1601 = datetime(1601, 1, 1, tzinfo=UTC)
 
 
 class MsgFile:
@@ -48,7 +48,9 @@ class MsgFile:
 class PropertyStore:
     """The properties of one storage: the message itself, an embedded message, a recipient, an attachment."""
 
-    def __init__(self, msg: MsgFile, path: tuple[str, ...], header_size: int, codec: str | None = None) -> None:
+    def __init__(
+        self, msg: MsgFile, path: tuple[str, ...], header_size: int, codec: str | None = None
+    ) -> None:
         self.msg = msg
         self.path = path
         self.codec = codec  # for PT_STRING8; set once the message's code page is known
