@@ -88,6 +88,9 @@ def _walk(part: Message, mail: Mail, bodies: list[str], depth: int, reparsed: bo
         mail.warnings.append(f"MIME parts nested more than {MAX_MIME_DEPTH} deep were left out")
         return
     ctype = part.get_content_type()
+    if ctype == "message/rfc822":  # checked first: the stdlib counts it as multipart
+        _add_embedded(part, mail)
+        return
     if part.is_multipart():
         children = list(part.get_payload())  # type: ignore[arg-type]
         if ctype == "multipart/alternative" and children:
@@ -101,9 +104,6 @@ def _walk(part: Message, mail: Mail, bodies: list[str], depth: int, reparsed: bo
             _walk(recovered, mail, bodies, depth + 1, reparsed=True)
             return
         ctype = "text/plain"  # no boundary at all: the body is all there is
-    if ctype == "message/rfc822":
-        _add_embedded(part, mail)
-        return
     filename = _filename(part)
     disposition = part.get_content_disposition()
     if ctype in ("text/plain", "text/html") and disposition != "attachment":

@@ -42,42 +42,40 @@ def decompress_rtf(data: bytes, limit: int) -> bytes:
         return raw
     if comp_type != _COMPRESSED:
         raise LoadError("damaged message body (unknown RTF compression)")
-    src = memoryview(data)[16 : 4 + comp_size] if comp_size >= 12 else memoryview(data)[16:]
-    ring = bytearray(_RING)
-    ring[: len(_PREBUF)] = _PREBUF
-    write = len(_PREBUF)
-    out = bytearray()
-    cap = min(raw_size, limit)
+    src = data[16 : 4 + comp_size] if comp_size >= 12 else data[16:]
+    # The 4 KB ring is kept unrolled: ``out`` starts with the ring's initial content (zeros, then
+    # the pre-filled words) so that ring index ``(k + len(_PREBUF)) % 4096`` is ``out[k]``; a
+    # reference then copies a slice instead of byte by byte (a hostile stream of references stays fast).
+    out = bytearray(_RING - len(_PREBUF)) + bytearray(_PREBUF)
+    start = len(out)
+    cap = start + min(raw_size, limit + 1)
     pos, end = 0, len(src)
-    while pos < end:
+    while pos < end and len(out) <= cap:
         control = src[pos]
         pos += 1
         for bit in range(8):
             if pos >= end:
                 break
-            if control & (1 << bit):
-                if pos + 1 >= end:
-                    pos = end
-                    break
-                token = (src[pos] << 8) | src[pos + 1]
-                pos += 2
-                offset, length = token >> 4, (token & 0xF) + 2
-                if offset == write:
-                    return _checked(out, raw_size, limit)  # the end marker
-                for i in range(length):
-                    byte = ring[(offset + i) % _RING]
-                    out.append(byte)
-                    ring[write] = byte
-                    write = (write + 1) % _RING
-            else:
-                byte = src[pos]
+            if not control & (1 << bit):
+                out.append(src[pos])
                 pos += 1
-                out.append(byte)
-                ring[write] = byte
-                write = (write + 1) % _RING
-        if len(out) > cap:
-            return _checked(out, raw_size, limit)
-    return _checked(out, raw_size, limit)
+                continue
+            if pos + 1 >= end:
+                pos = end
+                break
+            token = (src[pos] << 8) | src[pos + 1]
+            pos += 2
+            offset, length = token >> 4, (token & 0xF) + 2
+            size = len(out)
+            if offset == (size + len(_PREBUF)) % _RING:
+                return _checked(out[start:], raw_size, limit)  # the end marker
+            k = size - 1 - ((size - 1 + len(_PREBUF) - offset) % _RING)
+            if k + length <= size:
+                out += out[k : k + length]
+            else:  # the copy overlaps what it writes (a run): byte by byte
+                for i in range(length):
+                    out.append(out[k + i])
+    return _checked(out[start:], raw_size, limit)
 
 
 def _checked(out: bytearray, raw_size: int, limit: int) -> bytes:
