@@ -369,6 +369,7 @@ def test_lzfu_spec_example() -> None:
 def test_rtf_code_pages_unicode_and_html() -> None:
     korean = b"{\\rtf1\\ansi\\ansicpg949{\\fonttbl{\\f0 Gulim;}}\\f0 \\'8cc\\'b9\\'e6 \\u54620?\\par next}"
     assert rtf_to_text(korean, 1000).text == "똠방 한\nnext"
+    assert rtf_to_text(b"{\\rtf1 smile \\u-10179?\\u-8694?!}", 100).text == "smile \U0001f60a!"
     japanese = (
         b"{\\rtf1\\ansi\\ansicpg1252{\\fonttbl{\\f1\\fcharset128 MS Gothic;}}\\f1 \\'93\\'fa\\'96\\'7b}"
     )

@@ -75,6 +75,7 @@ def rtf_to_text(rtf: bytes, limit: int) -> RtfText:
     star = False
     skip_fallback = 0
     truncated = False
+    high_surrogate = 0
 
     def flush() -> None:
         nonlocal size
@@ -172,8 +173,14 @@ def rtf_to_text(rtf: bytes, limit: int) -> RtfText:
         elif name == "uc" and number is not None:
             state = replace(state, uc=max(0, min(number, 10)))
         elif name == "u" and number is not None:
-            if visible():
-                emit(chr(_code_point(number)))
+            code = number + 65536 if number < 0 else number
+            if 0xD800 <= code < 0xDC00:
+                high_surrogate = code  # Word writes emoji as two \uN: wait for the low half
+            elif visible():
+                if high_surrogate and 0xDC00 <= code <= 0xDFFF:
+                    code = 0x10000 + ((high_surrogate - 0xD800) << 10) + (code - 0xDC00)
+                emit(chr(_code_point(code)))
+                high_surrogate = 0
             skip_fallback = state.uc
         elif name in _BREAKS:
             if visible():
@@ -186,8 +193,6 @@ def rtf_to_text(rtf: bytes, limit: int) -> RtfText:
     return RtfText(text=text[:limit], html=from_html, truncated=truncated or len(text) > limit)
 
 
-def _code_point(number: int) -> int:
-    """\\uN is a signed 16-bit number; surrogates and out-of-range values become U+FFFD."""
-    if number < 0:
-        number += 65536
-    return number if 0 < number < 0xD800 or 0xE000 <= number <= 0xFFFF else 0xFFFD
+def _code_point(code: int) -> int:
+    """Lone surrogates and out-of-range values become U+FFFD."""
+    return code if 0 < code < 0xD800 or 0xE000 <= code <= 0x10FFFF else 0xFFFD
