@@ -288,6 +288,12 @@ def test_nested_messages_are_labelled_and_depth_is_bounded(tmp_path: Path) -> No
     assert any(f"nested more than {MAX_NESTING} deep" in w for w in doc.warnings)
 
 
+def test_empty_mail_is_refused(tmp_path: Path) -> None:
+    raw = b"From: a@example.com\r\nTo: b@example.com\r\nDate: Tue, 05 Mar 2024 10:15:00 +0900\r\n\r\n\r\n"
+    with pytest.raises(LoadError, match="no text found"):
+        load_document(_write(tmp_path, "empty.eml", raw))
+
+
 def test_malformed_boundary_still_yields_text(tmp_path: Path) -> None:
     raw = (
         b"From: a@example.com\r\nSubject: Broken\r\nMIME-Version: 1.0\r\n"

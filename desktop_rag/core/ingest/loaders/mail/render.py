@@ -98,8 +98,8 @@ def _render(mail: Mail, label: str, depth: int, context: _Context) -> list[PageT
     if not_indexed:
         paragraphs.append("Attachments: " + ", ".join(not_indexed))
     own = PageText(None, "\n\n".join(p for p in paragraphs if p), label)
-    # A message with neither body nor attachments is only headers: no text worth indexing.
-    has_content = bool(body) or bool(attachment_pages) or bool(not_indexed)
+    # Only addresses and a date, nothing written: no text worth indexing (a subject is text).
+    has_content = bool(body or mail.subject or attachment_pages or not_indexed)
     return ([own] if has_content else []) + attachment_pages
 
 

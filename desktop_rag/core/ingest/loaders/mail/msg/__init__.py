@@ -25,7 +25,7 @@ def read_msg_bytes(data: bytes) -> list[tuple[str, Mail]]:
         raise LoadError("not an Outlook .msg file (not an OLE compound file)")
     try:
         ole = olefile.OleFileIO(data)
-        msg = MsgFile(ole, len(data))
+        msg = MsgFile(ole, 4 * len(data))  # streams are disjoint: reading more means a looping FAT
         root = PropertyStore(msg, (), HEADER_TOP)
         if not root.has_properties():
             raise LoadError("not an Outlook message (an OLE file without message properties)")
