@@ -156,7 +156,10 @@ def _load_file(data: bytes, name: str, where: str, limit: int, context: _Context
         path.unlink(missing_ok=True)
     context.headings = context.headings or doc.headings
     context.warnings.extend(f"attachment {where}: {w}" for w in doc.warnings)
-    return [PageText(page.number, page.text, join_part(where, page.part)) for page in doc.pages]
+    # An attached deck keeps counting slides: each page says its own unit.
+    return [
+        PageText(page.number, page.text, join_part(where, page.part), page.unit or doc.page_unit) for page in doc.pages
+    ]
 
 
 def safe_filename(name: str, mime_type: str, index: int) -> str:
