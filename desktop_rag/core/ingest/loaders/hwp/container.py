@@ -12,6 +12,7 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import olefile
 
 from .._base import LoadError, short_message
@@ -80,7 +81,34 @@ class HwpContainer:
         try:
             self._ole = olefile.OleFileIO(str(path))
         except Exception as exc:  # noqa: BLE001 - olefile raises OSError, ValueError, struct.error, ...
-            raise LoadError(f"damaged HWP file (not a valid OLE container: {short_message(exc, 80)})") from exc
+            # olefile's own messages are technical (some print huge sector numbers): one of two reasons.
+            if "incomplete" in str(exc):
+                raise LoadError("damaged HWP file (truncated)") from exc
+            raise LoadError("damaged HWP file (not a valid OLE container)") from exc
+        try:
+            self._check_complete()
+        except LoadError:
+            self._ole.close()
+            raise
+
+    def _check_complete(self) -> None:
+        """A file cut short still opens (olefile reads what is there): compare it with its own FAT.
+
+        olefile keeps only the FAT entries of sectors the file has; a chain that still points to
+        a sector past the end, or a stream starting there, means the file was cut short, and its
+        streams would otherwise be read as garbage.
+        """
+        sectors = len(self._ole.fat)
+        fat = np.asarray(self._ole.fat, dtype=np.uint32)
+        pointers = fat[fat < 0xFFFFFFFA]  # next-sector links (the rest: free, end of chain, FAT ...)
+        starts = [
+            entry.isectStart
+            for entry in self._ole.direntries
+            if entry is not None and entry.entry_type == olefile.STGTY_STREAM
+            and entry.size >= self._ole.minisectorcutoff and entry.isectStart < 0xFFFFFFFA
+        ]
+        if (pointers.size and int(pointers.max()) >= sectors) or any(start >= sectors for start in starts):
+            raise LoadError("damaged HWP file (truncated)")
 
     def __enter__(self) -> HwpContainer:
         return self

@@ -11,8 +11,9 @@ records of that list, one level below the control (HWP 5.0 spec, "문단 리스�
 * header ``head`` / footer ``foot``: one list, placed where the control is (start of a section);
 * footnote ``fn  `` / endnote ``en  ``: one list, written after the paragraph that cites it.
 
-Hidden comments (``tcmt``, 숨은 설명) are left out: the reader never sees them in the document.
-Equations (``eqed``) hold script markup, not prose, and are left out too.
+Hidden comments (``tcmt``, 숨은 설명) are included, as paragraphs where they are anchored: they
+are the author's own words and a document may hold nothing else. Equations (``eqed``) hold
+script markup ("a over b"), not prose, and are left out.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from .paragraphs import ControlRef, decode_para_text
 from .records import TAG_CTRL_HEADER, TAG_LIST_HEADER, TAG_PARA_HEADER, TAG_PARA_TEXT, TAG_TABLE, Record
 
 _NOTES = {b"fn  ", b"en  "}
-_SKIPPED = {b"tcmt", b"eqed"}
+_SKIPPED = {b"eqed"}
 _CAPTION_BELOW = 3  # caption direction (bits 0-1 of the caption property): 0 left, 1 right, 2 top, 3 bottom
 
 

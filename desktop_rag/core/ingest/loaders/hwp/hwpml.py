@@ -5,7 +5,7 @@
 ``DRAWTEXT`` holds a text box, ``HEADER`` / ``FOOTER`` / ``FOOTNOTE`` / ``ENDNOTE`` paragraph lists.
 Inside ``CHAR``: ``TAB``, ``LINEBREAK``, ``NBSPACE``, ``FWSPACE``, ``HYPEN`` elements.
 Like the binary reader: one page per section headed ``# Section N``; hidden comments
-(``HIDDENCOMMENT``) and equation scripts are left out; footnotes follow their paragraph.
+(``HIDDENCOMMENT``) are included, equation scripts left out; footnotes follow their paragraph.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 from .._base import LoadedDocument, LoadError, PageText, short_message
 
 _INLINE = {"TAB": "\t", "LINEBREAK": "\n", "NBSPACE": " ", "FWSPACE": " ", "HYPEN": "-", "HYPHEN": "-"}
-_SKIPPED = {"HIDDENCOMMENT", "SCRIPT", "EQUATION", "SHAPEOBJECT_SKIP", "FIELDBEGIN_COMMAND"}
+_SKIPPED = {"SCRIPT", "EQUATION"}
 _NOTES = {"FOOTNOTE", "ENDNOTE"}
 _MAX_DEPTH = 64
 

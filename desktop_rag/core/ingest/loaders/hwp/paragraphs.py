@@ -16,11 +16,18 @@ into stray glyphs (and a surrogate pair among them would shift every following p
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 CONTROL_WIDTH = 8  # inline and extended controls occupy 8 WCHARs
 _CHAR_CONTROLS = {0: "", 10: "\n", 13: "", 24: "-", 25: "", 26: "", 27: "", 28: "", 29: "", 30: " ", 31: " "}
 _INLINE_CONTROLS = {4: "", 5: "", 6: "", 7: "", 8: "", 9: "\t", 19: "", 20: ""}
+# Hancom writes the product name 한글 with a logo glyph for 한 (U+F53A in its private use area).
+# Other private-use code points (Hancom symbols, 옛한글 in old fonts) have no glyph in any font
+# the viewer has, so they would show as boxes: left out.
+_HANGUL_LOGO = "\uf53a"
+_PRIVATE_USE_RE = re.compile("[\ue000-\uf8ff]")
 
 
 class ControlRef:
@@ -63,4 +70,7 @@ def decode_para_text(data: bytes) -> list[str | ControlRef]:
 
 def _text(data: bytes, start: int, end: int) -> str:
     """UTF-16LE text between two controls; a lone surrogate (damaged text) is dropped, not shown as �."""
-    return data[start * 2 : end * 2].decode("utf-16-le", errors="ignore")
+    text = data[start * 2 : end * 2].decode("utf-16-le", errors="ignore")
+    if _PRIVATE_USE_RE.search(text):
+        text = _PRIVATE_USE_RE.sub("", text.replace(_HANGUL_LOGO, "한"))
+    return text
