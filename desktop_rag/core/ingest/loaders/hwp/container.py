@@ -104,8 +104,10 @@ class HwpContainer:
         starts = [
             entry.isectStart
             for entry in self._ole.direntries
-            if entry is not None and entry.entry_type == olefile.STGTY_STREAM
-            and entry.size >= self._ole.minisectorcutoff and entry.isectStart < 0xFFFFFFFA
+            if entry is not None
+            and entry.entry_type == olefile.STGTY_STREAM
+            and entry.size >= self._ole.minisectorcutoff
+            and entry.isectStart < 0xFFFFFFFA
         ]
         if (pointers.size and int(pointers.max()) >= sectors) or any(start >= sectors for start in starts):
             raise LoadError("damaged HWP file (truncated)")
@@ -124,7 +126,12 @@ class HwpContainer:
         if len(data) < 40 or not data.startswith(HWP_SIGNATURE):
             raise LoadError("not an HWP 5 document (bad FileHeader signature)")
         (raw_version, flags) = struct.unpack_from("<II", data, 32)
-        version = ((raw_version >> 24) & 0xFF, (raw_version >> 16) & 0xFF, (raw_version >> 8) & 0xFF, raw_version & 0xFF)
+        version = (
+            (raw_version >> 24) & 0xFF,
+            (raw_version >> 16) & 0xFF,
+            (raw_version >> 8) & 0xFF,
+            raw_version & 0xFF,
+        )
         if version[0] != 5:
             raise LoadError(f"unsupported HWP version {'.'.join(map(str, version))}")
         if flags & FLAG_PASSWORD:

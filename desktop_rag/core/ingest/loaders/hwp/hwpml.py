@@ -86,6 +86,8 @@ def _paragraph(para: ET.Element, blocks: list[str], depth: int) -> None:
                 pass
             elif name in _NOTES:
                 _paragraphs(child, notes, level + 1)
+            elif name == "TEXT":
+                walk(child, level + 1)  # a run of characters and controls
             elif name == "TABLE":
                 flush()
                 blocks.extend(_table(child, level + 1))
@@ -93,7 +95,7 @@ def _paragraph(para: ET.Element, blocks: list[str], depth: int) -> None:
                 flush()  # header, footer, text box, caption ...: their own paragraphs
                 _paragraphs(child, blocks, level + 1)
             else:
-                walk(child, level + 1)  # TEXT runs and wrappers
+                walk(child, level + 1)  # field markers and other wrappers
 
     walk(para, depth)
     flush()
