@@ -46,8 +46,8 @@ PHRASES: dict[str, list[str]] = {
     "footnote-endnote-uncompressed.hwp": ["sssd"],  # the only text: an endnote
     "footnote-endnote.hwp": [
         "각주참조",
-        "각주입니다.",
-        "각주 두 번째입니다.",
+        "1) 각주입니다.",  # the footnote's own number, as the reader sees it
+        "2) 각주 두 번째입니다.",
         "미주참조",
         "미주 두 번째입니다.",
     ],
@@ -82,9 +82,14 @@ PHRASES: dict[str, list[str]] = {
         "이건 각주이지요.",  # footnote
         "한글 2002 이후 제품",  # the 한 logo glyph read as 한
     ],
-    "table-caption.hwp": ["위 캡션", "아래 캡션", "오른쪽 아래", "여백까지 확대", "한 줄로 입력"],
+    "table-caption.hwp": [
+        "표 1 위 캡션",
+        "표 2 아래 캡션",
+        "표 6 오른쪽 아래",
+        "표 8 한 줄로 입력",
+    ],  # auto numbers
     "textbox-compressed.hwp": ["ABC", "그림", "123"],
-    "textbox.hwp": ["글상자", "캡션"],  # text box and its caption
+    "textbox.hwp": ["글상자", "그림 1 캡션"],  # text box and its caption
     "표.hwp": ["ABC 123 | DEF | GHI\nLMN | OPQ | STR\nUVM | 123 | 456"],
 }
 

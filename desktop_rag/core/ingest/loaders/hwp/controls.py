@@ -9,7 +9,8 @@ records of that list, one level below the control (HWP 5.0 spec, "문단 리스�
 * drawing object ``gso ``: caption lists; text-box lists sit under its SHAPE_COMPONENT (group
   objects nest shape components);
 * header ``head`` / footer ``foot``: one list, placed where the control is (start of a section);
-* footnote ``fn  `` / endnote ``en  ``: one list, written after the paragraph that cites it.
+* footnote ``fn  `` / endnote ``en  ``: one list, written after the paragraph that cites it;
+* auto numbers, 덧말 and 글자 겹침 put characters into the line (see ``inline``).
 
 Hidden comments (``tcmt``, 숨은 설명) are included, as paragraphs where they are anchored: they
 are the author's own words and a document may hold nothing else. Equations (``eqed``) hold
@@ -20,11 +21,13 @@ from __future__ import annotations
 
 import struct
 
+from .inline import auto_number, dutmal, overlapped
 from .paragraphs import ControlRef, decode_para_text
 from .records import TAG_CTRL_HEADER, TAG_LIST_HEADER, TAG_PARA_HEADER, TAG_PARA_TEXT, TAG_TABLE, Record
 
 _NOTES = {b"fn  ", b"en  "}
 _SKIPPED = {b"eqed"}
+_INLINE = {b"atno": auto_number, b"tdut": dutmal, b"tcps": overlapped}  # visible characters in the line
 _CAPTION_BELOW = 3  # caption direction (bits 0-1 of the caption property): 0 left, 1 right, 2 top, 3 bottom
 
 
@@ -58,6 +61,9 @@ def _paragraph(para: Record, blocks: list[str]) -> None:
     def place(ctrl: Record) -> None:
         cid = ctrl_id(ctrl)
         if cid in _SKIPPED:
+            return
+        if cid in _INLINE:
+            current.append(_INLINE[cid](ctrl.data))
             return
         if cid in _NOTES:
             notes.extend(render_lists(ctrl))
