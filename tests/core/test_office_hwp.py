@@ -331,6 +331,72 @@ def test_distribution_flag_without_view_text(tmp_path: Path) -> None:
         load_document(write_hwp(tmp_path, [stub], flags=0x4 | 0x1))
 
 
+def _msvc_mask(seed: int) -> bytes:
+    """The XOR mask of DISTRIBUTE_DOC_DATA, written out from the spec (MS Visual C rand())."""
+    state, mask = seed, bytearray()
+    while len(mask) < 256:
+        values = []
+        for _ in range(2):
+            state = (state * 214013 + 2531011) & 0xFFFFFFFF
+            values.append((state >> 16) & 0x7FFF)
+        mask += bytes([values[0] & 0xFF]) * ((values[1] & 0xF) + 1)
+    return bytes(mask[:256])
+
+
+def view_text_stream(records: bytes, seed: int = 0x1234ABCD) -> bytes:
+    """A ViewText section: the masked key record, then AES-128-ECB of the raw-deflated records."""
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    key = bytes(range(100, 116))
+    mask = _msvc_mask(seed)
+    doc_data = bytearray(random.Random(seed).randbytes(256))
+    doc_data[:4] = struct.pack("<I", seed)
+    offset = 4 + (seed & 0xF)
+    doc_data[offset : offset + 16] = bytes(
+        k ^ m for k, m in zip(key, mask[offset : offset + 16], strict=True)
+    )
+    body = raw_deflate(records)
+    body += b"\0" * (max(4096 - len(body), 0) + (-max(len(body), 4096) % 16))
+    encryptor = Cipher(algorithms.AES(key), modes.ECB()).encryptor()
+    return record(0x1C, 0, bytes(doc_data)) + encryptor.update(body) + encryptor.finalize()
+
+
+def write_distribution(tmp_path: Path, view_text: list[bytes]) -> Path:
+    stub = raw_deflate(paragraph(DISTRIBUTION_STUB + ". 문서를 읽으려면 최신 버전의 한글이 필요합니다."))
+    streams = {"FileHeader": file_header(0x1 | 0x4), "BodyText/Section0": stub + b"\0" * 4096}
+    for i, data in enumerate(view_text):
+        streams[f"ViewText/Section{i}"] = data
+    path = tmp_path / "distribution.hwp"
+    path.write_bytes(build_cfb(streams))
+    return path
+
+
+def test_built_distribution_document(tmp_path: Path) -> None:
+    sections = [
+        view_text_stream(paragraph("배포용 본문 첫 구역")),
+        view_text_stream(paragraph("둘째 구역"), seed=7),
+    ]
+    doc = load_document(write_distribution(tmp_path, sections))
+    assert [p.text for p in doc.pages] == ["# Section 1\n\n배포용 본문 첫 구역", "# Section 2\n\n둘째 구역"]
+    assert DISTRIBUTION_STUB not in full_text(doc)
+
+
+def test_distribution_without_key_record(tmp_path: Path) -> None:
+    assert_fails_fast(write_distribution(tmp_path, [os.urandom(5000)]), "damaged distribution HWP")
+
+
+def test_distribution_deflate_bomb(tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    stream = view_text_stream(b"")
+    key = bytes(range(100, 116))
+    bomb = raw_deflate(b"\0" * (64 * 1024 * 1024))
+    bomb += b"\0" * (-len(bomb) % 16)
+    encryptor = Cipher(algorithms.AES(key), modes.ECB()).encryptor()
+    stream = stream[:260] + encryptor.update(bomb) + encryptor.finalize()
+    assert_fails_fast(write_distribution(tmp_path, [stream]), "decompression bomb")
+
+
 # --- HWPML ---------------------------------------------------------------------------------------
 
 HWPML = """<?xml version="1.0" encoding="UTF-8" standalone="no" ?>
