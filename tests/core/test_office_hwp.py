@@ -419,16 +419,34 @@ def test_hwpml(tmp_path: Path) -> None:
     ]
 
 
-def test_hwpml_damaged_and_entities(tmp_path: Path) -> None:
+def test_hwpml_damaged(tmp_path: Path) -> None:
     path = tmp_path / "bad.hwp"
     path.write_text(HWPML[:300], encoding="utf-8")
-    with pytest.raises(LoadError, match="damaged HWPML"):
-        load_document(path)
-    path.write_text(
-        '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><HWPML>&a;</HWPML>', encoding="utf-8"
-    )
-    with pytest.raises(LoadError, match="entity"):
-        load_document(path)
+    assert_fails_fast(path, "damaged HWPML")
+
+
+def test_hwpml_entities_as_real_files_declare_them(tmp_path: Path) -> None:
+    path = tmp_path / "nbsp.hwp"
+    doc = '<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE HWPML [\n\t<!ENTITY nbsp\t"&#160;">\n]>\n'
+    doc += '<HWPML Version="2.1"><BODY><SECTION Id="0"><P><TEXT><CHAR>제1조&nbsp;목적</CHAR></TEXT></P>'
+    doc += "</SECTION></BODY></HWPML>"
+    path.write_text(doc, encoding="utf-8")
+    assert full_text(load_document(path)) == "# Section 1\n\n제1조\xa0목적"
+
+
+def test_hwpml_utf16_and_text_without_char(tmp_path: Path) -> None:
+    path = tmp_path / "utf16.hwp"
+    doc = '<?xml version="1.0" encoding="UTF-16"?><HWPML Version="2.8"><BODY><SECTION>'
+    doc += '<P ParaShape="8"><TEXT CharShape="0">문제 텍스트</TEXT></P></SECTION></BODY></HWPML>'
+    path.write_bytes(b"\xff\xfe" + doc.encode("utf-16-le"))
+    assert full_text(load_document(path)) == "# Section 1\n\n문제 텍스트"
+
+
+def test_hwpml_billion_laughs(tmp_path: Path) -> None:
+    entities = '<!ENTITY a0 "lol">' + "".join(f'<!ENTITY a{i} "{f"&a{i - 1};" * 10}">' for i in range(1, 10))
+    path = tmp_path / "laughs.hwp"
+    path.write_text(f'<?xml version="1.0"?><!DOCTYPE HWPML [{entities}]><HWPML><BODY>&a9;</BODY></HWPML>')
+    assert_fails_fast(path, "HWPML")
 
 
 # --- hostile input: each fails fast with a reason ------------------------------------------------

@@ -10,6 +10,7 @@ Like the binary reader: one page per section headed ``# Section N``; hidden comm
 
 from __future__ import annotations
 
+import pyexpat
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -32,8 +33,10 @@ def load_hwpml(path: Path, max_bytes: int) -> LoadedDocument:
         data = fh.read(max_bytes + 1)
     if len(data) > max_bytes:
         raise LoadError(f"file too large (limit {max_bytes} bytes)")
-    if b"<!ENTITY" in data[:65536]:
-        raise LoadError("HWPML with entity declarations (refused: could expand without bound)")
+    # Real HWPML declares entities (``<!DOCTYPE HWPML [<!ENTITY nbsp "&#160;">]>``); expat 2.4+
+    # refuses runaway expansion ("billion laughs") itself, older ones could not, so refuse then.
+    if pyexpat.version_info < (2, 4, 0) and _declares_entities(data):
+        raise LoadError("HWPML with entity declarations (refused: this XML parser cannot bound them)")
     try:
         root = ET.fromstring(data)
     except ET.ParseError as exc:
@@ -42,6 +45,8 @@ def load_hwpml(path: Path, max_bytes: int) -> LoadedDocument:
         raise LoadError("not an HWPML document")
     pages: list[PageText] = []
     sections = [el for el in root.iter() if _name(el) == "SECTION"]
+    if not sections:  # paragraphs straight in BODY (some generators write no SECTION)
+        sections = [el for el in root if _name(el) == "BODY"]
     for number, section in enumerate(sections, start=1):
         blocks: list[str] = []
         _paragraphs(section, blocks, 0)
@@ -87,6 +92,8 @@ def _paragraph(para: ET.Element, blocks: list[str], depth: int) -> None:
             elif name in _NOTES:
                 _paragraphs(child, notes, level + 1)
             elif name == "TEXT":
+                if child.text and child.text.strip():  # some generators put the text straight in TEXT
+                    current.append(child.text)
                 walk(child, level + 1)  # a run of characters and controls
             elif name == "TABLE":
                 flush()
@@ -100,6 +107,15 @@ def _paragraph(para: ET.Element, blocks: list[str], depth: int) -> None:
     walk(para, depth)
     flush()
     blocks.extend(notes)
+
+
+def _declares_entities(data: bytes) -> bool:
+    head = data[:65536]
+    return (
+        b"<!ENTITY" in head
+        or "<!ENTITY".encode("utf-16-le") in head
+        or "<!ENTITY".encode("utf-16-be") in head
+    )
 
 
 def _char_text(char: ET.Element, out: list[str]) -> None:

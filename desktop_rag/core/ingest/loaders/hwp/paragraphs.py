@@ -17,6 +17,7 @@ into stray glyphs (and a surrogate pair among them would shift every following p
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import numpy as np
 
@@ -27,7 +28,8 @@ _INLINE_CONTROLS = {4: "", 5: "", 6: "", 7: "", 8: "", 9: "\t", 19: "", 20: ""}
 # Other private-use code points (Hancom symbols, 옛한글 in old fonts) have no glyph in any font
 # the viewer has, so they would show as boxes: left out.
 _HANGUL_LOGO = "\uf53a"
-_PRIVATE_USE_RE = re.compile("[\ue000-\uf8ff]")
+_ODD_RE = re.compile("[\ud800-\udfff\ue000-\uf8ff]")
+_CONTROL_RE = re.compile("[\x00-\x1f]")
 
 
 class ControlRef:
@@ -44,16 +46,30 @@ class ControlRef:
 
 def decode_para_text(data: bytes) -> list[str | ControlRef]:
     """Text runs and extended-control markers of one paragraph, in order (char/inline controls resolved)."""
-    usable = len(data) & ~1
-    codes = np.frombuffer(data, dtype="<u2", count=usable // 2)
+    data = data[: len(data) & ~1]
+    # Fast path: one decode, in which string positions are WCHAR positions as long as no
+    # surrogate pair was joined into one character (then: count WCHARs with numpy).
+    text = data.decode("utf-16-le", errors="surrogatepass")
+    if len(text) == len(data) // 2:
+        positions = [m.start() for m in _CONTROL_RE.finditer(text)]
+        return _split(positions, len(text), lambda a, b: _clean(text[a:b]), lambda i: ord(text[i]))
+    codes = np.frombuffer(data, dtype="<u2")
+    positions = np.flatnonzero(codes < 32).tolist()
+    return _split(positions, len(codes), lambda a, b: _clean(data[a * 2 : b * 2].decode("utf-16-le", "ignore")),
+                  lambda i: int(codes[i]))  # fmt: skip
+
+
+def _split(
+    positions: list[int], length: int, text: Callable[[int, int], str], code_at: Callable[[int], int]
+) -> list[str | ControlRef]:
     out: list[str | ControlRef] = []
     start = 0  # first WCHAR not yet emitted
-    for pos in np.flatnonzero(codes < 32).tolist():
+    for pos in positions:
         if pos < start:
             continue  # a parameter WCHAR inside the control just skipped
         if pos > start:
-            out.append(_text(data, start, pos))
-        code = int(codes[pos])
+            out.append(text(start, pos))
+        code = code_at(pos)
         if code in _CHAR_CONTROLS:
             out.append(_CHAR_CONTROLS[code])
             start = pos + 1
@@ -63,14 +79,13 @@ def decode_para_text(data: bytes) -> list[str | ControlRef]:
         else:
             out.append(ControlRef(code))
             start = pos + CONTROL_WIDTH
-    if start < len(codes):
-        out.append(_text(data, start, len(codes)))
+    if start < length:
+        out.append(text(start, length))
     return [part for part in out if not (isinstance(part, str) and not part)]
 
 
-def _text(data: bytes, start: int, end: int) -> str:
-    """UTF-16LE text between two controls; a lone surrogate (damaged text) is dropped, not shown as �."""
-    text = data[start * 2 : end * 2].decode("utf-16-le", errors="ignore")
-    if _PRIVATE_USE_RE.search(text):
-        text = _PRIVATE_USE_RE.sub("", text.replace(_HANGUL_LOGO, "한"))
+def _clean(text: str) -> str:
+    """Lone surrogates (damaged text) and private-use glyphs are dropped, not shown as boxes."""
+    if _ODD_RE.search(text):
+        text = _ODD_RE.sub("", text.replace(_HANGUL_LOGO, "한"))
     return text
