@@ -313,6 +313,40 @@ def test_built_compressed_document(tmp_path: Path) -> None:
     assert "압축된 본문입니다." in full_text(doc)
 
 
+def test_controls_never_leak_glyphs(tmp_path: Path) -> None:
+    # extended control whose parameters hold a surrogate pair and CJK-looking bytes, inline field end,
+    # a fixed-width space, a line break and a lone surrogate in damaged text
+    gso = "\x0b" + "\ud83d\ude00" + "捤" + "\0\0\0" + "\x0b"
+    field_end = "\x04" + "汫ॣ\x01\0\0\0" + "\x04"
+    text = "앞" + gso + "뒤" + field_end + "\x1f끝\x0a둘째 줄\udc00\r"
+    body = record(0x42, 0, b"\0" * 22) + record(0x43, 1, text.encode("utf-16-le", "surrogatepass")) + FILLER
+    doc = load_document(write_hwp(tmp_path, [body]))
+    assert doc.pages[0].text == "# Section 1\n\n앞뒤 끝\n둘째 줄"
+
+
+def test_preview_text_is_never_the_text(tmp_path: Path) -> None:
+    streams = {
+        "FileHeader": file_header(0),
+        "PrvText": "미리보기 텍스트".encode("utf-16-le").ljust(4096, b"\0"),
+        "BodyText/Section0": paragraph("본문 텍스트") + FILLER,
+    }
+    path = tmp_path / "preview.hwp"
+    path.write_bytes(build_cfb(streams))
+    assert full_text(load_document(path)) == "# Section 1\n\n본문 텍스트"
+
+
+def test_truncated_deflate_stream_keeps_the_text_before(tmp_path: Path) -> None:
+    rng = random.Random(3)  # varied syllables: the packed stream must stay over 4096 bytes when halved
+    body = b"".join(
+        paragraph(f"문단 {i} " + "".join(chr(rng.randrange(0xAC00, 0xD7A4)) for _ in range(20)))
+        for i in range(2000)
+    )
+    packed = raw_deflate(body)
+    doc = load_document(write_hwp(tmp_path, [packed[: len(packed) // 2]], flags=1))
+    assert "문단 0 " in full_text(doc) and "문단 1999" not in full_text(doc)
+    assert doc.warnings == ["Section 1 is damaged: the text after the damage was left out"]
+
+
 def test_section_order_is_numeric(tmp_path: Path) -> None:
     sections = [paragraph(f"section number {i}") + FILLER for i in range(12)]
     doc = load_document(write_hwp(tmp_path, sections))
