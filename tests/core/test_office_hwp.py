@@ -324,6 +324,15 @@ def test_controls_never_leak_glyphs(tmp_path: Path) -> None:
     assert doc.pages[0].text == "# Section 1\n\n앞뒤 끝\n둘째 줄"
 
 
+def test_hash_in_text_is_not_a_heading(tmp_path: Path) -> None:
+    from desktop_rag.core.ingest.chunking import _HEADING
+
+    doc = load_document(write_hwp(tmp_path, [paragraph("# 1 우선순위 항목") + FILLER]))
+    lines = doc.pages[0].text.split("\n")
+    assert [line for line in lines if _HEADING.match(line)] == ["# Section 1"]
+    assert "\\# 1 우선순위 항목" in lines
+
+
 def test_preview_text_is_never_the_text(tmp_path: Path) -> None:
     streams = {
         "FileHeader": file_header(0),

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .._base import LoadedDocument, LoadError, PageText
+from .._headings import escape_heading_marks, heading_line
 from .._zip import ZIP_BOMB_FACTOR
 from .container import FileHeader, HwpContainer
 from .controls import render_paragraphs
@@ -35,9 +36,10 @@ def load_hwp5(path: Path, max_bytes: int) -> LoadedDocument:
             records, parsed = parse_records(data)
             if not (complete and parsed):
                 warnings.append(f"Section {number} is damaged: the text after the damage was left out")
-            text = "\n\n".join(render_paragraphs(records))
+            # a '# ' in the document's own text is no heading
+            text = escape_heading_marks("\n\n".join(render_paragraphs(records)))
             if text.strip():
-                pages.append(PageText(None, f"# Section {number}\n\n{text}"))
+                pages.append(PageText(None, heading_line(f"Section {number}") + "\n\n" + text))
     if not pages and warnings:
         raise LoadError("damaged HWP file (no readable text in its sections)")
     return LoadedDocument(pages=pages, warnings=warnings, headings=True)

@@ -15,6 +15,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from .._base import LoadedDocument, LoadError, PageText, short_message
+from .._headings import escape_heading_marks, heading_line
 
 _INLINE = {"TAB": "\t", "LINEBREAK": "\n", "NBSPACE": " ", "FWSPACE": " ", "HYPEN": "-", "HYPHEN": "-"}
 _SKIPPED = {"SCRIPT", "EQUATION"}
@@ -50,9 +51,9 @@ def load_hwpml(path: Path, max_bytes: int) -> LoadedDocument:
     for number, section in enumerate(sections, start=1):
         blocks: list[str] = []
         _paragraphs(section, blocks, 0)
-        text = "\n\n".join(blocks)
+        text = escape_heading_marks("\n\n".join(blocks))  # a '# ' in the text is no heading
         if text.strip():
-            pages.append(PageText(None, f"# Section {number}\n\n{text}"))
+            pages.append(PageText(None, heading_line(f"Section {number}") + "\n\n" + text))
     return LoadedDocument(pages=pages, headings=True)
 
 
