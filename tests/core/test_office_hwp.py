@@ -589,3 +589,5 @@ def test_wrong_magic_with_hwp_signature_text(tmp_path: Path) -> None:
     path = tmp_path / "text.hwp"
     path.write_bytes(b"HWP Document File" + b"\0" * 1000)
     assert_fails_fast(path, "not an HWP file")
+    path.write_bytes(b"HWP Document File V3.00 \x1a\x01\x02\x03\x04\x05" + b"\0" * 1000)
+    assert_fails_fast(path, "HWP 3.x file (Hangul 97 or older) is not supported")

@@ -27,6 +27,8 @@ def load_hwp(path: Path, max_bytes: int) -> LoadedDocument:
         except ImportError as exc:
             raise LoadError("HWPX file with .hwp extension: HWPX reader not available") from exc
         return load_hwpx(path, max_bytes)
+    if kind == "hwp3":
+        raise LoadError("HWP 3.x file (Hangul 97 or older) is not supported: save it as HWP 5 or HWPX")
     if kind == "damaged-ole":
         raise LoadError("damaged HWP file (not a valid OLE container)")
     raise LoadError("not an HWP file (unrecognised format)")

@@ -20,6 +20,7 @@ from .._base import LoadError, short_message
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 HWP_SIGNATURE = b"HWP Document File"
+HWP3_SIGNATURE = b"HWP Document File V"  # Hangul 97 and older: "HWP Document File V3.00", no OLE
 _SECTION_RE = re.compile(r"Section(\d{1,6})")
 
 # FileHeader property flags (HWP 5.0 spec, "파일 인식 정보")
@@ -32,7 +33,7 @@ FLAG_CERT_DRM = 1 << 10
 
 
 def sniff(path: Path) -> str:
-    """'ole', 'zip' (HWPX), 'xml' (HWPML), 'damaged-ole' or 'unknown', from the first bytes."""
+    """'ole', 'zip' (HWPX), 'xml' (HWPML), 'hwp3', 'damaged-ole' or 'unknown', from the first bytes."""
     with open(path, "rb") as fh:
         head = fh.read(4096)
     if head.startswith(OLE_MAGIC):
@@ -41,6 +42,8 @@ def sniff(path: Path) -> str:
         return "zip"
     if _looks_like_hwpml(head):
         return "xml"
+    if head.startswith(HWP3_SIGNATURE):
+        return "hwp3"
     # The OLE magic with bytes replaced by U+FFFD: a file that went through a text-mode transfer.
     if b"\x11\xe0\xa1\xb1\x1a" in head[:16] or head.startswith(b"\xef\xbf\xbd\xef\xbf\xbd\x11"):
         return "damaged-ole"
