@@ -17,7 +17,7 @@ Formats register themselves with :func:`register_loader` when their module is im
 
 from __future__ import annotations
 
-from . import docx, epub, html, hwpx, mail, pdf, powerpoint, sheets, text  # noqa: F401 - imported for their register_loader() calls
+from . import docx, epub, html, hwp, hwpx, mail, pdf, powerpoint, sheets, text  # noqa: F401 - imported for their register_loader() calls
 from ._base import (
     DEFAULT_MAX_BYTES,
     LoadedDocument,
