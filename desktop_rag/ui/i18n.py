@@ -24,7 +24,7 @@ KOREAN: dict[str, str] = {
     "This file cannot be used: {error}": "이 파일은 사용할 수 없습니다: {error}",
     "The settings could not be saved: {error}": "설정을 저장할 수 없습니다: {error}",
     "The folder could not be opened: {folder}": "폴더를 열 수 없습니다: {folder}",
-    # -- models_dialog.py --------------------------------------------------------------------------
+    # -- models_dialog/ ----------------------------------------------------------------------------
     "models folder": "모델 폴더",
     "built-in test model": "내장 테스트 모델",
     "added folder": "추가한 폴더",
@@ -86,7 +86,7 @@ KOREAN: dict[str, str] = {
     "No .gguf file was found in {folder}. Models copied there later are found too.": (
         "{folder} 폴더에서 .gguf 파일을 찾지 못했습니다. 나중에 이 폴더에 복사한 모델도 찾아냅니다."
     ),
-    # -- settings_dialog.py ------------------------------------------------------------------------
+    # -- settings_dialog/ --------------------------------------------------------------------------
     "Answers": "답변",
     "Language model:": "언어 모델:",
     "Browse…": "찾아보기…",

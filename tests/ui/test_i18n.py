@@ -46,7 +46,7 @@ def _scan(path: Path) -> tuple[list[str], list[str]]:
 
 
 def _ui_files() -> list[Path]:
-    return sorted(p for p in UI_DIR.glob("*.py") if p.name != "i18n.py")
+    return sorted(p for p in UI_DIR.rglob("*.py") if p.name != "i18n.py")
 
 
 @pytest.fixture

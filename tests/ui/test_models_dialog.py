@@ -9,10 +9,11 @@ import shutil
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QFileDialog
 
 from desktop_rag.core.config import Settings
 from desktop_rag.core.paths import AppPaths
-from desktop_rag.ui import models_dialog as module
 from desktop_rag.ui.i18n import current_language, set_language
 from desktop_rag.ui.models_dialog import FirstRunPanel, ModelLibrary, ModelManager
 
@@ -39,7 +40,7 @@ def _wait_rescan(qtbot, dialog: ModelManager, action) -> None:
 
 
 def _pick_file(monkeypatch, path) -> None:
-    monkeypatch.setattr(module.QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(path), "")))
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(path), "")))
 
 
 def test_lists_the_real_gemma_model(qtbot, engine, gemma_path, english):
@@ -132,7 +133,7 @@ def test_import_of_a_model_in_the_models_folder_adds_nothing(qtbot, engine, gemm
 
 def test_open_models_folder(qtbot, engine, monkeypatch, english):
     opened = []
-    monkeypatch.setattr(module.QDesktopServices, "openUrl", staticmethod(lambda url: opened.append(url) or True))
+    monkeypatch.setattr(QDesktopServices, "openUrl", staticmethod(lambda url: opened.append(url) or True))
     dialog = _open(qtbot, engine)
     dialog.open_folder_button.click()
     assert [u.toLocalFile() for u in opened] == [str(engine.paths.models_dir)]
@@ -159,7 +160,7 @@ def test_first_run_panel_when_no_model_is_found(qtbot, tmp_path, monkeypatch, ge
     assert str(paths.models_dir) in panel.models_folder_label.text()
 
     opened = []
-    monkeypatch.setattr(module.QDesktopServices, "openUrl", staticmethod(lambda url: opened.append(url) or True))
+    monkeypatch.setattr(QDesktopServices, "openUrl", staticmethod(lambda url: opened.append(url) or True))
     panel.open_folder_button.click()
     assert [u.toLocalFile() for u in opened] == [str(paths.models_dir)]
 
@@ -173,7 +174,7 @@ def test_first_run_panel_when_no_model_is_found(qtbot, tmp_path, monkeypatch, ge
     # A folder without models: searched from now on, but nothing to answer with yet.
     folder = tmp_path / "my models"
     folder.mkdir()
-    monkeypatch.setattr(module.QFileDialog, "getExistingDirectory", staticmethod(lambda *a, **k: str(folder)))
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(lambda *a, **k: str(folder)))
     with qtbot.assertNotEmitted(dialog.model_chosen), qtbot.waitSignal(dialog.models_changed):
         _wait_rescan(qtbot, dialog, panel.add_folder_button.click)
     assert "No .gguf file was found" in panel.message_label.text()

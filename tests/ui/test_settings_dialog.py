@@ -7,11 +7,11 @@ import json
 
 import pytest
 from PySide6.QtCore import QTimer
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QMessageBox
 
 from desktop_rag.core.config import ENGLISH_MINILM, MULTILINGUAL_E5, Settings
 from desktop_rag.core.paths import AppPaths
-from desktop_rag.ui import settings_dialog as module
 from desktop_rag.ui.i18n import KOREAN, current_language, set_language
 from desktop_rag.ui.settings_dialog import SettingsDialog
 
@@ -222,7 +222,7 @@ def test_settings_and_paths_without_an_engine(qtbot, tmp_path, english):
 
 def test_open_data_folder(qtbot, dialog, engine, monkeypatch):
     opened = []
-    monkeypatch.setattr(module.QDesktopServices, "openUrl", staticmethod(lambda url: opened.append(url) or True))
+    monkeypatch.setattr(QDesktopServices, "openUrl", staticmethod(lambda url: opened.append(url) or True))
     dialog.open_data_dir_button.click()
     assert [u.toLocalFile() for u in opened] == [str(engine.paths.root)]
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QUrl
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtGui import QDesktopServices, QTextCharFormat
 
 from desktop_rag.core.ingest.loaders import load_document
 from desktop_rag.ui import viewer as viewer_module
@@ -106,7 +106,7 @@ def test_korean_markdown_passage_is_highlighted_at_its_offsets(viewer, qtbot, do
     terms = [
         s.cursor.selectedText()
         for s in viewer.text_view.extraSelections()
-        if s.format.property(viewer_module.QTextCharFormat.Property.UserProperty) == "term"
+        if s.format.property(QTextCharFormat.Property.UserProperty) == "term"
     ]
     assert terms.count("멀티스레드") == passage.count("멀티스레드")
     assert "메모리" in terms and "CPU" in terms

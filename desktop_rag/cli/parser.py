@@ -1,0 +1,77 @@
+"""The command line's arguments: every subcommand and its options."""
+
+from __future__ import annotations
+
+import argparse
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports bad usage in one line, exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="desktop-rag", description="Private, on-device search and chat over your documents.")
+    parser.add_argument("--data-dir", help="where the library lives (default: the user data folder; env DESKTOP_RAG_DATA_DIR)")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    p = sub.add_parser("index", help="index a folder (only changes are re-indexed)")
+    p.add_argument("folder")
+    p.add_argument("--collection", default="default")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    p = sub.add_parser("search", help="search the library")
+    p.add_argument("query", nargs="?")
+    p.add_argument("--queries", help="file with one query per line (one JSON line out per query)")
+    p.add_argument("-k", type=int, default=None, help="number of results")
+    p.add_argument("--collection", action="append", default=[], help="limit to a collection (repeatable)")
+    p.add_argument("--folder", action="append", default=[], help="limit to a folder (repeatable)")
+    p.add_argument("--mode", choices=("hybrid", "keyword", "dense"), default="hybrid")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("status", help="collections, folders, counts and failed files")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("ask", help="answer a question from the library with a local model")
+    p.add_argument("question")
+    p.add_argument("--model", help="GGUF file path or a name from `desktop-rag models` (default: the setting)")
+    p.add_argument("--collection", action="append", default=[], help="limit to a collection (repeatable)")
+    p.add_argument("--folder", action="append", default=[], help="limit to a folder (repeatable)")
+    p.add_argument("--max-tokens", type=int, help="longest answer in tokens")
+    p.add_argument("--temperature", type=float, help="0 (default) for the most likely answer")
+    p.add_argument("--json", action="store_true", help="one JSON object instead of streamed text")
+
+    p = sub.add_parser("models", help="list the GGUF models found on this computer")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("remove", help="forget an indexed folder (files on disk are untouched)")
+    p.add_argument("folder")
+
+    p = sub.add_parser(
+        "forget",
+        help="remove a collection and everything derived from its documents, leaving no copy of their text "
+        "(chats that searched only it go too; files on disk are untouched)",
+    )
+    p.add_argument("collection")
+
+    p = sub.add_parser("delete-all", help="delete the whole library, chats, settings, vectors and logs")
+    p.add_argument("--yes", action="store_true", help="really delete (required)")
+
+    sub.add_parser("reembed", help="re-embed the library with the configured embedding model")
+
+    p = sub.add_parser("repair", help="move a damaged library database aside and rebuild it from your folders")
+    p.add_argument("--force", action="store_true", help="rebuild even when the database checks out fine")
+
+    p = sub.add_parser("watch", help="index a folder, then re-index it whenever it changes (Ctrl-C stops)")
+    p.add_argument("folder")
+    p.add_argument("--collection", default="default")
+
+    p = sub.add_parser("config", help="show or change settings")
+    p.add_argument("key", nargs="?")
+    p.add_argument("value", nargs="?")
+
+    p = sub.add_parser("redact", help="print a text file (or standard input) with personal data masked")
+    p.add_argument("file", nargs="?", default="-", help="text file; - or nothing reads standard input")
+    return parser

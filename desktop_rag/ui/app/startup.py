@@ -1,0 +1,104 @@
+"""Starting the app: open the library (offering a repair when it is damaged), show the main window,
+and the packaged app's start-up check.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from ...core.config import Settings
+from ...core.engine import RagEngine
+from ...core.errors import LibraryError
+from ...core.logs import setup_logging
+from ...core.paths import resolve_paths
+from ..i18n import set_language, tr
+from .window import MainWindow
+
+log = logging.getLogger(__name__)
+
+
+def open_engine_or_repair(paths, settings: Settings) -> RagEngine | None:
+    """The engine; a damaged library gets a plain explanation and a Repair button instead of a crash."""
+    while True:
+        try:
+            return RagEngine(paths, settings)
+        except LibraryError as exc:
+            box = QMessageBox(QMessageBox.Icon.Warning, tr("The library needs repair"), str(exc))
+            box.setInformativeText(
+                tr("Repair moves the damaged database aside (nothing is deleted) and rebuilds the library from your folders. Your documents are not touched.")
+            )
+            repair = box.addButton(tr("Repair"), QMessageBox.ButtonRole.AcceptRole)
+            box.addButton(tr("Quit"), QMessageBox.ButtonRole.RejectRole)
+            box.exec()
+            if box.clickedButton() is not repair:
+                return None
+            if not _repair_with_progress(paths, settings):
+                return None
+
+
+def _repair_with_progress(paths, settings: Settings) -> bool:
+    """Run the repair off the UI thread while a progress dialog shows what it does."""
+    from PySide6.QtWidgets import QProgressDialog
+
+    from ...core.repair import repair_library
+
+    dialog = QProgressDialog(tr("Repairing the library…"), "", 0, 0)
+    dialog.setCancelButton(None)
+    dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
+    dialog.show()
+    outcome: dict = {}
+
+    def work() -> None:
+        try:
+            outcome["report"] = repair_library(paths, settings)
+        except Exception as exc:  # noqa: BLE001 - shown to the user below; the log has the details
+            log.exception("repair failed")
+            outcome["error"] = str(exc)
+
+    worker = threading.Thread(target=work, name="desktop-rag-repair", daemon=True)
+    worker.start()
+    while worker.is_alive():
+        QApplication.processEvents()
+        worker.join(0.05)
+    dialog.close()
+    if "error" in outcome:
+        QMessageBox.critical(None, tr("Repair failed"), outcome["error"])
+        return False
+    report = outcome["report"]
+    if report.repaired and not report.folders_readable:
+        QMessageBox.information(None, tr("Repair"), tr("The folder list could not be read: add your folders again on the Library tab."))
+    return True
+
+
+def run_app(data_dir: str | None = None) -> int:
+    """Start the window (the `desktop-rag` command without a subcommand)."""
+    paths = resolve_paths(data_dir).ensure()
+    app = QApplication.instance() or QApplication(sys.argv)
+    app.setApplicationName("desktop-rag")
+    settings = Settings.load(paths.settings_file)
+    set_language(settings.ui_language)
+    setup_logging(paths.logs_dir, redact=settings.redact_personal_data)
+    engine = open_engine_or_repair(paths, settings)
+    if engine is None:
+        return 1
+    window = MainWindow(engine)
+    window.show()
+    if os.environ.get(EXIT_AFTER_SHOW_ENV) == "1":  # smoke test of the packaged app (tests/test_packaged_app.py)
+        QTimer.singleShot(1000, lambda: _exit_after_show(app, window))
+    return app.exec()
+
+
+#: Set to 1, the window quits (exit code 0) one second after it is shown: a start-up check.
+EXIT_AFTER_SHOW_ENV = "DESKTOP_RAG_EXIT_AFTER_SHOW"
+
+
+def _exit_after_show(app: QApplication, window: MainWindow) -> None:
+    log.info("main window shown (visible=%s); quitting as %s asks", window.isVisible(), EXIT_AFTER_SHOW_ENV)
+    window.close()
+    app.quit()
