@@ -65,8 +65,7 @@ def _print_answer_notes(result, shown) -> None:
         cited = {c.n for c in result.citations}
         for source in result.sources:
             mark = "*" if source.n in cited else " "
-            page = f", page {source.hit.page}" if source.hit.page else ""
-            print(f"{mark}[{source.n}] {source.hit.path}{page}\n      {shown(source.hit.snippet)}")
+            print(f"{mark}[{source.n}] {source.hit.where}\n      {shown(source.hit.snippet)}")
     stats = result.stats
     if stats and stats.generated_tokens:
         print(

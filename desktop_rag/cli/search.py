@@ -22,6 +22,7 @@ def _hit_json(hit: Hit, shown=_identity) -> dict:
         "heading_path": list(hit.heading_path),
         "char_start": hit.char_start,
         "char_end": hit.char_end,
+        **hit.location(),
         "text": shown(hit.text),
     }
 
@@ -58,6 +59,5 @@ def _print_hits(query: str, hits: list[Hit], many: bool, shown=_identity) -> Non
     if not hits:
         print("no results")
     for rank, hit in enumerate(hits, 1):
-        where = hit.path + (f" (page {hit.page})" if hit.page else "")
-        print(f"{rank}. {where}  score {hit.score:.3f}")
+        print(f"{rank}. {hit.where}  score {hit.score:.3f}")
         print(f"   {shown(hit.snippet)}")

@@ -20,10 +20,12 @@ def place_label(
     page_unit: str = "page",
     heading_path: tuple[str, ...] | list[str] = (),
     words: dict[str, str] = PLACE_WORDS,
+    full_path: bool = False,
 ) -> str:
     """Where a passage is, as citations name it: "mail.eml › report.pdf, page 3", "deck.pptx,
-    slide 4", "report.hwp, Section 2", "book.xlsx, Sheet1" (the section only when there is no page)."""
-    label = PurePath(path).name or path
+    slide 4", "report.hwp, Section 2", "book.xlsx, Sheet1" (the section only when there is no page).
+    ``full_path``: the file's whole path instead of its name (the command line's text output)."""
+    label = path if full_path else PurePath(path).name or path
     if part:
         label += PART_SEP + part
     if page:
@@ -31,6 +33,29 @@ def place_label(
     elif heading_path:
         label += f", {heading_path[-1]}"
     return label
+
+
+#: Workbooks: a passage's first heading is its sheet.
+WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods"})
+
+
+def location_fields(
+    path: str, *, part: str = "", page: int | None = None, page_unit: str = "page", heading_path: tuple[str, ...] = ()
+) -> dict:
+    """A passage's place as JSON fields for scripts: ``place`` (the citation label), ``part`` and
+    ``attachment`` (inside an e-mail or mailbox, else empty / null), ``page_unit``, ``slide``,
+    ``sheet`` and ``section`` (null where they do not apply)."""
+    innermost = part.split(PART_SEP)[-1] if part else PurePath(path).name
+    in_workbook = PurePath(innermost).suffix.lower() in WORKBOOK_SUFFIXES
+    return {
+        "place": place_label(path, part=part, page=page, page_unit=page_unit, heading_path=heading_path),
+        "part": part,
+        "attachment": part or None,
+        "page_unit": page_unit,
+        "slide": page if page_unit == "slide" else None,
+        "sheet": heading_path[0] if in_workbook and heading_path else None,
+        "section": heading_path[-1] if heading_path else None,
+    }
 
 
 def source_place(source: Mapping, words: dict[str, str] = PLACE_WORDS) -> str:
@@ -81,6 +106,20 @@ class Hit:
     def place(self) -> str:
         """Where the passage is, as citations name it (see :func:`place_label`)."""
         return place_label(
+            self.path, part=self.part, page=self.page, page_unit=self.page_unit, heading_path=self.heading_path
+        )
+
+    @property
+    def where(self) -> str:
+        """:attr:`place` with the file's whole path: "/mail/a.eml › report.pdf, page 3"."""
+        return place_label(
+            self.path, part=self.part, page=self.page, page_unit=self.page_unit, heading_path=self.heading_path,
+            full_path=True,
+        )  # fmt: skip
+
+    def location(self) -> dict:
+        """The passage's place as JSON fields (see :func:`location_fields`)."""
+        return location_fields(
             self.path, part=self.part, page=self.page, page_unit=self.page_unit, heading_path=self.heading_path
         )
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QShortcut
@@ -24,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .i18n import tr
+from .i18n import place_of, tr
 
 _WORD = re.compile(r"[\w가-힣]{2,}")
 _HANGUL = re.compile(r"[가-힣]")
@@ -156,14 +155,13 @@ class TurnWidget(QFrame):
         cited = {c["n"] for c in result.get("citations", [])}
         rows = []
         for source in result.get("sources", []):
-            name = html.escape(Path(source["path"]).name)
-            page = f", {tr('page')} {source['page']}" if source.get("page") else ""
+            place = html.escape(place_of(source))
             snippet = " ".join(source.get("text", "").split())
             snippet = snippet[:220] + ("…" if len(snippet) > 220 else "")
             mark = "<b>" if source["n"] in cited else ""
             end = "</b>" if mark else ""
             rows.append(
-                f'<p style="margin:2px 0">{mark}<a href="source:{source["n"]}">[{source["n"]}] {name}{page}</a>{end}'
+                f'<p style="margin:2px 0">{mark}<a href="source:{source["n"]}">[{source["n"]}] {place}</a>{end}'
                 f'<br><span style="color:#555">{highlighted_html(self.redact(snippet), terms)}</span></p>'
             )
         if rows:

@@ -6,6 +6,8 @@ that each has a Korean translation in ``KOREAN``.
 
 from __future__ import annotations
 
+from ..core.types import place_label
+
 # Glossary, so every screen says the same thing: passage (chunk) = 구절, chunk size = 구절 크기,
 # index = 색인, embedding = 임베딩, language model = 언어 모델, collection = 모음, folder = 폴더.
 KOREAN: dict[str, str] = {
@@ -241,6 +243,7 @@ KOREAN: dict[str, str] = {
     "Stop": "중지",
     "These markers point to no source: ": "다음 표시는 어떤 출처와도 맞지 않습니다: ",
     "page": "쪽",
+    "slide": "슬라이드",
     "first word after {s} s · {t} tokens/s": "첫 단어까지 {s}초 · 초당 {t}토큰",
     "Sources": "출처",
     "Saving the index…": "색인을 저장하는 중…",
@@ -307,3 +310,18 @@ def tr(text: str) -> str:
     if _language == "ko":
         return KOREAN.get(text, text)
     return text
+
+
+def place_of(source: dict, full_path: bool = False) -> str:
+    """Where a cited passage is, in the UI's language: "mail.eml › report.pdf, 쪽 3", "deck.pptx, 슬라이드 4"
+    (``source`` as ``AnswerResult.to_json()`` writes it)."""
+    words = {"page": tr("page"), "slide": tr("slide")}
+    return place_label(
+        source.get("path") or "",
+        part=source.get("part") or "",
+        page=source.get("page"),
+        page_unit=source.get("page_unit") or "page",
+        heading_path=tuple(source.get("heading_path") or ()),
+        words=words,
+        full_path=full_path,
+    )

@@ -54,8 +54,7 @@ class AnswerResult:
                 {"n": s.n, "path": s.hit.path, "page": s.hit.page, "text": shown(s.hit.text),
                  "char_start": s.hit.char_start, "char_end": s.hit.char_end, "truncated": s.truncated,
                  "chunk_id": s.hit.chunk_id, "heading_path": list(s.hit.heading_path),
-                 "collection": s.hit.collection, "part": s.hit.part, "page_unit": s.hit.page_unit,
-                 "place": s.hit.place}
+                 "collection": s.hit.collection, **s.hit.location()}
                 for s in self.sources
             ],
             "omitted_sources": self.omitted_sources,

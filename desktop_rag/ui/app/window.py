@@ -32,7 +32,7 @@ from ...core.privacy import redact as redact_personal_data
 from ...core.types import Progress
 from ..about import AboutDialog
 from ..chat_panel import ChatPanel
-from ..i18n import tr
+from ..i18n import place_of, tr
 from ..library_panel import LibraryPanel, ProgressStrip
 from ..models_dialog import FirstRunPanel, ModelManager
 from ..settings_dialog import SettingsDialog
@@ -182,6 +182,7 @@ class MainWindow(LibraryActions, ConversationActions, AnsweringActions, QMainWin
         self.viewer.show_source(
             source["path"], source.get("page"), self.redact(source.get("text", "")),
             source.get("char_start", 0), source.get("char_end", 0), source.get("terms", ()),
+            place=place_of(source),
         )
 
     # -- dialogs ---------------------------------------------------------------------------------

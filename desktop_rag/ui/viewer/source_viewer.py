@@ -172,9 +172,11 @@ class SourceViewer(PdfViewMixin, TextViewMixin, QWidget):
         char_start: int = 0,
         char_end: int = 0,
         terms: Sequence[str] = (),
+        place: str = "",
     ) -> None:
         """Show ``passage`` (cited from ``path``, ``page`` 1-based or None, offsets into that page's
-        extracted text) in its document; ``terms`` (the query's words) are marked inside it."""
+        extracted text) in its document; ``terms`` (the query's words) are marked inside it.
+        ``place``: the citation's label for the header ("mail.eml › report.pdf, page 3"), else the name."""
         self._request += 1
         self._path = str(path)
         self._highlight = ""
@@ -182,7 +184,7 @@ class SourceViewer(PdfViewMixin, TextViewMixin, QWidget):
         self._set_note("")
         self.pdf_view.setCurrentSearchResultIndex(-1)
         file = Path(self._path)
-        self.name_label.setText(file.name)
+        self.name_label.setText(place or file.name)
         self.name_label.setToolTip(self._path)
         self.page_label.clear()
         runnable = file.suffix.lower() in RUNNABLE_EXTENSIONS
