@@ -110,3 +110,49 @@ def test_ask_stream_sources_viewer_stop_and_restart(qtbot, workspace, e5):
     assert again.conversation_list.currentItem().text() == title
     assert len(again.chat.turns) == 2 and again.chat.turns[0].sources_label.isVisible()
     again.close()
+
+
+def test_korean_questions_over_office_files_cite_and_show_the_passage(qtbot, tmp_path, docs, e5):
+    """A 배포용 HWP, an HWPX table and a Korean Outlook message: a Korean question in the window finds
+    each one's passage among the sources, the source list names the place, and the viewer shows it."""
+    from tests.test_office_search import LEASE_MAIL, write_korean_msg
+
+    folder = tmp_path / "office"
+    folder.mkdir()
+    for rel in ("hwp/distribution-viewtext-small.hwp", "hwpx/textextractor-table.hwpx", "pptx/ko-langchain-tutorial.pptx"):
+        (folder / Path(rel).name).write_bytes((docs / "office" / rel).read_bytes())
+    write_korean_msg(folder / LEASE_MAIL)
+    engine = RagEngine(AppPaths(tmp_path / "lib"), embedder=e5)
+    window = MainWindow(engine, load_model=False)  # sources only: the answer itself is not under test here
+    qtbot.addWidget(window)
+    window.show()
+    report = engine.index_folder(folder, "office")
+    assert report.files_indexed == 4 and not report.errors
+    window.refresh_library()
+    cases = [
+        ("pyhwp 테스트를 위한 배포 문서는 무엇인가요?", "distribution-viewtext-small.hwp", "배포 문서 예제입니다",
+         "distribution-viewtext-small.hwp, Section 1"),
+        ("C반 기말고사에서 개똥이의 수학 점수는?", "textextractor-table.hwpx", "개똥이 | 89 | 65 | 78",
+         "textextractor-table.hwpx, Section 1"),
+        ("사무실 임대차 계약 해지는 언제까지 통보해야 하나요?", LEASE_MAIL, "석 달 전까지", LEASE_MAIL),
+        ("임베딩은 무엇인가요?", "ko-langchain-tutorial.pptx", "임베딩은", "ko-langchain-tutorial.pptx, 슬라이드 3"),
+    ]
+    from desktop_rag.ui import i18n
+
+    previous = i18n.current_language()
+    i18n.set_language("ko")
+    try:
+        for question, name, phrase, place in cases:
+            hits = engine.search(question, k=5)
+            found = [h for h in hits if h.path == str(folder / name)]
+            assert found, (question, [h.path for h in hits])
+            hit = found[0]
+            source = {"n": 1, "path": hit.path, "page": hit.page, "text": hit.text, "char_start": hit.char_start,
+                      "char_end": hit.char_end, "heading_path": list(hit.heading_path), **hit.location()}
+            window.show_source(source)
+            qtbot.waitUntil(lambda phrase=phrase: phrase in window.viewer.highlighted_text(), timeout=20_000)
+            assert window.viewer.mode == "text" and window.viewer.current_path == hit.path
+            assert window.viewer.name_label.text() == place
+    finally:
+        i18n.set_language(previous)
+    window.close()
