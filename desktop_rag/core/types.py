@@ -58,7 +58,7 @@ def location_fields(
     }
 
 
-def source_place(source: Mapping, words: dict[str, str] = PLACE_WORDS) -> str:
+def source_place(source: Mapping, words: dict[str, str] = PLACE_WORDS, full_path: bool = False) -> str:
     """:func:`place_label` of a source as ``AnswerResult.to_json()`` writes it (saved chats too)."""
     return place_label(
         source.get("path") or "",
@@ -67,6 +67,7 @@ def source_place(source: Mapping, words: dict[str, str] = PLACE_WORDS) -> str:
         page_unit=source.get("page_unit") or "page",
         heading_path=tuple(source.get("heading_path") or ()),
         words=words,
+        full_path=full_path,
     )
 
 

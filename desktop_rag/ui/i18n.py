@@ -6,7 +6,7 @@ that each has a Korean translation in ``KOREAN``.
 
 from __future__ import annotations
 
-from ..core.types import place_label
+from ..core.types import source_place
 
 # Glossary, so every screen says the same thing: passage (chunk) = 구절, chunk size = 구절 크기,
 # index = 색인, embedding = 임베딩, language model = 언어 모델, collection = 모음, folder = 폴더.
@@ -315,13 +315,4 @@ def tr(text: str) -> str:
 def place_of(source: dict, full_path: bool = False) -> str:
     """Where a cited passage is, in the UI's language: "mail.eml › report.pdf, 쪽 3", "deck.pptx, 슬라이드 4"
     (``source`` as ``AnswerResult.to_json()`` writes it)."""
-    words = {"page": tr("page"), "slide": tr("slide")}
-    return place_label(
-        source.get("path") or "",
-        part=source.get("part") or "",
-        page=source.get("page"),
-        page_unit=source.get("page_unit") or "page",
-        heading_path=tuple(source.get("heading_path") or ()),
-        words=words,
-        full_path=full_path,
-    )
+    return source_place(source, {"page": tr("page"), "slide": tr("slide")}, full_path)

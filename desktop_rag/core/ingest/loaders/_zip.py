@@ -13,6 +13,10 @@ from pathlib import Path
 
 from ._base import LoadError, short_message
 
+# What reading a member of a damaged or hostile archive raises: RuntimeError for an encrypted member,
+# NotImplementedError for an unsupported compression method, the rest for damage.
+ZIP_READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError, RuntimeError)
+
 ZIP_BOMB_FACTOR = 10  # a member may unpack to at most 10x the file-size limit
 # Real DOCX/EPUB files compress 3-20x (XML) or not at all (images); a bomb, 1000x and more.
 ZIP_MAX_RATIO = 100
@@ -78,15 +82,7 @@ class BoundedZip:
         try:
             with self._zip.open(info) as fh:
                 data = fh.read(limit + 1)  # the header may lie about the size
-        except (
-            zipfile.BadZipFile,
-            zlib.error,
-            EOFError,
-            OSError,
-            ValueError,
-            NotImplementedError,
-            RuntimeError,
-        ) as exc:
+        except ZIP_READ_ERRORS as exc:
             # RuntimeError: encrypted member; NotImplementedError: unsupported compression
             raise LoadError(f"corrupt {self.kind}: {short_message(exc)}") from exc
         if len(data) > limit:

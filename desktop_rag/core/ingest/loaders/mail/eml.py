@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from .._base import LoadedDocument, LoadError, register_loader
+from .._base import LoadError
 from .message import looks_like_mail, mail_from_message, parse_message
 from .model import Mail
-from .render import register_nested_reader, render_mails
+from .render import register_mail_format
 
 
 def read_eml_bytes(data: bytes) -> list[tuple[str, Mail]]:
@@ -20,14 +18,4 @@ def read_eml_bytes(data: bytes) -> list[tuple[str, Mail]]:
     return [("", mail_from_message(message))]
 
 
-def load_eml(path: Path, max_bytes: int) -> LoadedDocument:
-    """Headers and body of the message, attachments appended with their names as part labels."""
-    with open(path, "rb") as fh:
-        data = fh.read(max_bytes + 1)
-    if len(data) > max_bytes:
-        raise LoadError(f"file too large (limit {max_bytes} bytes)")
-    return render_mails(read_eml_bytes(data), max_bytes)
-
-
-register_nested_reader(".eml", read_eml_bytes)
-register_loader([".eml"], load_eml)
+register_mail_format(".eml", read_eml_bytes)

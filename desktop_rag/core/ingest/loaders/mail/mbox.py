@@ -7,12 +7,11 @@ Messages are split on "From " lines that start the file or follow an empty line,
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
-from .._base import LoadedDocument, LoadError, register_loader
+from .._base import LoadError
 from .message import looks_like_mail, mail_from_message, parse_message
 from .model import Mail, message_label
-from .render import register_nested_reader, render_mails
+from .render import register_mail_format
 
 MAX_MESSAGES = 100_000
 _SEPARATOR_RE = re.compile(rb"(?:\A|\n)From [^\n]*\n")
@@ -58,14 +57,4 @@ def read_mbox_bytes(data: bytes) -> list[tuple[str, Mail]]:
     return result
 
 
-def load_mbox(path: Path, max_bytes: int) -> LoadedDocument:
-    """All messages of the mailbox, each with its attachments, as labelled parts."""
-    with open(path, "rb") as fh:
-        data = fh.read(max_bytes + 1)
-    if len(data) > max_bytes:
-        raise LoadError(f"file too large (limit {max_bytes} bytes)")
-    return render_mails(read_mbox_bytes(data), max_bytes)
-
-
-register_nested_reader(".mbox", read_mbox_bytes)
-register_loader([".mbox"], load_mbox)
+register_mail_format(".mbox", read_mbox_bytes)

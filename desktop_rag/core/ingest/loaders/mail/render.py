@@ -16,7 +16,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from .._base import LoadedDocument, LoadError, PageText, load_document, supported_extensions
+from .._base import LoadedDocument, LoadError, PageText, load_document, register_loader, supported_extensions
 from ..html import html_to_text
 from .model import Attachment, Mail, join_part
 
@@ -34,6 +34,21 @@ _NAME_LIMIT = 120
 def register_nested_reader(ext: str, reader: NestedReader) -> None:
     """Read attachments with extension ``ext`` (".eml", ".msg", ...) in-process, within the depth limit."""
     _NESTED_READERS[ext] = reader
+
+
+def register_mail_format(ext: str, reader: NestedReader) -> None:
+    """Register ``reader`` (file bytes -> labelled mails) as the loader of ``ext`` files, and for
+    attachments of that type inside other mail."""
+
+    def load(path: Path, max_bytes: int) -> LoadedDocument:
+        with open(path, "rb") as fh:
+            data = fh.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            raise LoadError(f"file too large (limit {max_bytes} bytes)")
+        return render_mails(reader(data), max_bytes)
+
+    register_nested_reader(ext, reader)
+    register_loader([ext], load)
 
 
 class _Context:

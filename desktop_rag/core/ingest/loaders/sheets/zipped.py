@@ -28,7 +28,7 @@ from typing import BinaryIO
 from xml.parsers import expat
 
 from .._base import LoadError, short_message
-from .._zip import ZIP_BOMB_FACTOR, ZIP_MAX_RATIO, ZIP_RATIO_CHECK_ABOVE, human_size
+from .._zip import ZIP_BOMB_FACTOR, ZIP_MAX_RATIO, ZIP_RATIO_CHECK_ABOVE, ZIP_READ_ERRORS, human_size
 
 XML_BUDGET = 256 * 1024 * 1024  # ~5 million cells of sheet XML: ~0.4 GB in calamine, ~6 s
 MAX_GRID_CELLS = 10_000_000  # used rows x columns of one sheet: 320 MB of calamine cells
@@ -178,16 +178,7 @@ def _parse_small(zf: zipfile.ZipFile, name: str) -> ET.Element:
     try:
         with zf.open(info) as fh:
             return ET.fromstring(fh.read(_SMALL_PART + 1))
-    except (
-        ET.ParseError,
-        zipfile.BadZipFile,
-        zlib.error,
-        EOFError,
-        OSError,
-        ValueError,
-        NotImplementedError,
-        RuntimeError,
-    ) as exc:
+    except (ET.ParseError, *ZIP_READ_ERRORS) as exc:
         raise LoadError(f"corrupt workbook: {name}: {short_message(exc)}") from exc
 
 

@@ -6,13 +6,11 @@ read lazily, only within the renderer's nesting limit.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import olefile
 
-from ..._base import LoadedDocument, LoadError, register_loader, short_message
+from ..._base import LoadError, short_message
 from ..model import Mail
-from ..render import register_nested_reader, render_mails
+from ..render import register_mail_format
 from .reader import read_message
 from .storage import HEADER_TOP, MsgFile, PropertyStore
 
@@ -36,14 +34,4 @@ def read_msg_bytes(data: bytes) -> list[tuple[str, Mail]]:
         raise LoadError(f"damaged Outlook .msg file ({short_message(exc)})") from exc
 
 
-def load_msg(path: Path, max_bytes: int) -> LoadedDocument:
-    """Header block and body of the item, then its attachments and embedded messages as labelled parts."""
-    with open(path, "rb") as fh:
-        data = fh.read(max_bytes + 1)
-    if len(data) > max_bytes:
-        raise LoadError(f"file too large (limit {max_bytes} bytes)")
-    return render_mails(read_msg_bytes(data), max_bytes)
-
-
-register_nested_reader(".msg", read_msg_bytes)
-register_loader([".msg"], load_msg)
+register_mail_format(".msg", read_msg_bytes)
