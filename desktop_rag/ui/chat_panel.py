@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
-    QSizePolicy,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -91,10 +90,12 @@ class TurnWidget(QFrame):
         self.question_label.setProperty("role", "question")
         self.question_label.setWordWrap(True)
         self.question_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.question_label.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Preferred)
+        # A word-wrapped label hints a narrow width: ask for the width of the text (up to 560 px).
+        longest = max((self.question_label.fontMetrics().horizontalAdvance(line) for line in question.splitlines() or [""]), default=0)
+        self.question_label.setMinimumWidth(min(longest + 36, 560))
         question_row = QHBoxLayout()
         question_row.addStretch(1)
-        question_row.addWidget(self.question_label, 4)
+        question_row.addWidget(self.question_label)
         self.answer_view = _AnswerView()
         self.sources_label = QLabel(tr("Sources"))  # the heading of the source cards
         self.sources_label.setProperty("role", "muted")

@@ -85,6 +85,9 @@ class MainWindow(LibraryActions, ConversationActions, AnsweringActions, QMainWin
         self.center.addWidget(self.first_run)
 
         self.conversation_list = QListWidget()
+        self.conversation_list.setObjectName("conversations")
+        self.conversation_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.conversation_list.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.conversation_list.currentItemChanged.connect(self._conversation_selected)
         chats = QWidget()
         chats_layout = QVBoxLayout(chats)
