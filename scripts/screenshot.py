@@ -103,8 +103,11 @@ def main() -> None:
         pdfs = [s for s in data["sources"] if s["path"].endswith(".pdf")]
         if pdfs:
             turn.activate_source(pdfs[0]["n"])
-        else:  # the question found no PDF passage: show the PDF's first passage as a citation would
-            window.show_source({"path": str(docs / "multi_page.pdf"), "page": 1, "text": "", "terms": []})
+        else:  # this question cites no PDF: open the PDF's best passage for it, as a citation would
+            hits = [h for h in window.engine.search("word processing tools", k=10) if h.path.endswith(".pdf")]
+            hit = hits[0]
+            window.show_source({"path": hit.path, "page": hit.page, "text": hit.text, "char_start": hit.char_start,
+                                "char_end": hit.char_end, "terms": ["word", "processing"]})
         QTimer.singleShot(2000, finish)
 
     def finish() -> None:

@@ -162,4 +162,12 @@ def apply_theme(app: QApplication, mode: str = "auto") -> Colors:
     app.setFont(ui_font(app.font()))
     app.setStyleSheet(stylesheet(_current))
     app.setProperty("desktop_rag_theme", _current.name)
+    app.setProperty("desktop_rag_theme_mode", mode)
+    hints = QGuiApplication.styleHints()
+    if hasattr(hints, "colorSchemeChanged") and not app.property("desktop_rag_follows_scheme"):
+        # The desktop switched between light and dark: follow it when the setting says "auto".
+        hints.colorSchemeChanged.connect(
+            lambda _scheme: app.property("desktop_rag_theme_mode") == "auto" and apply_theme(app, "auto")
+        )
+        app.setProperty("desktop_rag_follows_scheme", True)
     return _current
