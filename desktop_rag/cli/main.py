@@ -33,6 +33,11 @@ log = logging.getLogger(__name__)
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command is None:
+        # Before PySide6's GUI libraries load: a missing system library gets a message, not a core dump.
+        from ..ui.platform_check import ensure_display_plugin
+
+        if (code := ensure_display_plugin()) != 0:
+            return code
         from ..ui.app import run_app
 
         return run_app(args.data_dir)

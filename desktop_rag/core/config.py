@@ -49,6 +49,7 @@ class Settings:
     # answers, shown passages, exports and logs.
     redact_personal_data: bool = False
     ui_language: str = "auto"  # auto (follow the system) | en | ko
+    ui_theme: str = "auto"  # auto (follow the system) | light | dark
 
     # Extra texts that end an answer (the model's end-of-turn token always does).
     stop_sequences: list[str] = field(default_factory=list)
@@ -73,6 +74,8 @@ class Settings:
             raise UserError(f"temperature must be between 0 and 2 (got {self.temperature})")
         if self.ui_language not in ("auto", "en", "ko"):
             raise UserError(f"ui_language must be auto, en or ko (got {self.ui_language!r})")
+        if self.ui_theme not in ("auto", "light", "dark"):
+            raise UserError(f"ui_theme must be auto, light or dark (got {self.ui_theme!r})")
         if self.llm_gpu_layers < -1 or self.llm_threads < 0 or not 1 <= self.answer_sources <= 50:
             raise UserError("llm_gpu_layers must be -1 or more, llm_threads 0 or more, answer_sources 1 to 50")
         return self

@@ -1,4 +1,5 @@
-"""The conversation view: questions, streamed Markdown answers, their sources, the input box."""
+"""The conversation view: questions (bubbles), streamed Markdown answers, their sources (cards,
+source_cards.py), the composer with its send button, and the empty state of a new chat."""
 
 from __future__ import annotations
 
@@ -16,14 +17,14 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
-    QSizePolicy,
-    QTextBrowser,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from .i18n import place_of, tr
+from .i18n import tr
+from .markdown_view import MarkdownView
+from .source_cards import SourceCards, highlight_style, one_line
 
 _WORD = re.compile(r"[\w가-힣]{2,}")
 _HANGUL = re.compile(r"[가-힣]")
@@ -61,26 +62,11 @@ def highlighted_html(text: str, terms: Sequence[str]) -> str:
     if not terms:
         return escaped
     pattern = re.compile("|".join(re.escape(html.escape(t)) for t in sorted(terms, key=len, reverse=True)), re.IGNORECASE)
-    return pattern.sub(lambda m: f'<span style="background:#ffe58a">{m.group(0)}</span>', escaped)
+    style = highlight_style()
+    return pattern.sub(lambda m: f'<span style="{style}">{m.group(0)}</span>', escaped)
 
 
-class _AnswerView(QTextBrowser):
-    """A Markdown view that grows with its content instead of scrolling on its own."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.setOpenLinks(False)
-        self.setFrameShape(QFrame.Shape.NoFrame)
-        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
-        self.document().documentLayout().documentSizeChanged.connect(self._fit)
-
-    def _fit(self) -> None:
-        self.setFixedHeight(int(self.document().size().height()) + 8)
-
-    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt name
-        super().resizeEvent(event)
-        self._fit()
+_AnswerView = MarkdownView  # the answer's view (markdown_view.py)
 
 
 class TurnWidget(QFrame):
@@ -95,24 +81,35 @@ class TurnWidget(QFrame):
         self.question = question
         self.answer_text = ""
         self.result: dict | None = None
-        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setProperty("role", "turn")
         layout = QVBoxLayout(self)
-        self.question_label = QLabel(f"<b>{html.escape(redact(question))}</b>")
+        layout.setContentsMargins(4, 8, 4, 8)
+        layout.setSpacing(6)
+        # The question: a bubble on the right, as in chat apps; the answer below it, full width.
+        self.question_label = QLabel(html.escape(redact(question)).replace("\n", "<br>"))
+        self.question_label.setProperty("role", "question")
         self.question_label.setWordWrap(True)
         self.question_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # A word-wrapped label hints a narrow width: ask for the width of the text (up to 560 px).
+        longest = max((self.question_label.fontMetrics().horizontalAdvance(line) for line in question.splitlines() or [""]), default=0)
+        self.question_label.setMinimumWidth(min(longest + 36, 560))
+        question_row = QHBoxLayout()
+        question_row.addStretch(1)
+        question_row.addWidget(self.question_label)
         self.answer_view = _AnswerView()
-        self.sources_label = QLabel()
-        self.sources_label.setWordWrap(True)
-        self.sources_label.setTextFormat(Qt.TextFormat.RichText)
-        self.sources_label.linkActivated.connect(self._on_link)
+        self.sources_label = QLabel(tr("Sources"))  # the heading of the source cards
+        self.sources_label.setProperty("role", "muted")
         self.sources_label.hide()
+        self.source_cards = SourceCards()
+        self.source_cards.activated.connect(self.activate_source)
+        self.source_cards.hide()
         self.notes_label = QLabel()
         self.notes_label.setWordWrap(True)
-        self.notes_label.setStyleSheet("color:#9a6700")
+        self.notes_label.setProperty("role", "note")
         self.notes_label.hide()
         footer = QHBoxLayout()
         self.timing_label = QLabel()
-        self.timing_label.setStyleSheet("color:gray; font-size:11px")
+        self.timing_label.setProperty("role", "muted")
         self.copy_button = QPushButton(tr("Copy"))
         self.copy_button.clicked.connect(self.copy_answer)
         self.regenerate_button = QPushButton(tr("Regenerate"))
@@ -123,10 +120,11 @@ class TurnWidget(QFrame):
         footer.addWidget(self.timing_label, 1)
         footer.addWidget(self.copy_button)
         footer.addWidget(self.regenerate_button)
-        layout.addWidget(self.question_label)
+        layout.addLayout(question_row)
         layout.addWidget(self.answer_view)
         layout.addWidget(self.notes_label)
         layout.addWidget(self.sources_label)
+        layout.addWidget(self.source_cards)
         layout.addLayout(footer)
         self._render_timer = QTimer(self, singleShot=True, interval=40)
         self._render_timer.timeout.connect(self._render)
@@ -143,7 +141,7 @@ class TurnWidget(QFrame):
         self._render()
 
     def _render(self) -> None:
-        self.answer_view.setMarkdown(self.redact(self.answer_text))
+        self.answer_view.set_markdown(self.redact(self.answer_text))
 
     # -- finished ------------------------------------------------------------------------------
     def finish(self, result: dict, cancelled: bool = False) -> None:
@@ -153,20 +151,14 @@ class TurnWidget(QFrame):
         self.set_answer(result.get("answer") or self.answer_text)
         terms = highlight_terms(self.question)
         cited = {c["n"] for c in result.get("citations", [])}
-        rows = []
-        for source in result.get("sources", []):
-            place = html.escape(place_of(source))
-            snippet = " ".join(source.get("text", "").split())
-            snippet = snippet[:220] + ("…" if len(snippet) > 220 else "")
-            mark = "<b>" if source["n"] in cited else ""
-            end = "</b>" if mark else ""
-            rows.append(
-                f'<p style="margin:2px 0">{mark}<a href="source:{source["n"]}">[{source["n"]}] {place}</a>{end}'
-                f'<br><span style="color:#555">{highlighted_html(self.redact(snippet), terms)}</span></p>'
+        sources = result.get("sources", [])
+        if sources:
+            self.source_cards.set_sources(
+                sources, cited, lambda source: highlighted_html(self.redact(one_line(source.get("text", ""))), terms)
             )
-        if rows:
-            self.sources_label.setText(f"<b>{tr('Sources')}</b>" + "".join(rows))
+            self.sources_label.setText(tr("Sources") + f" · {len(sources)}")
             self.sources_label.show()
+            self.source_cards.show()
         notes = []
         if cancelled:
             notes.append(tr("Stopped."))
@@ -225,6 +217,8 @@ class ChatPanel(QWidget):
     regenerate_requested = Signal()
     source_activated = Signal(object)
     collections_changed = Signal(list)
+    add_folder_requested = Signal()  # the empty state's buttons
+    models_requested = Signal()
 
     def __init__(self, redact: Callable[[str], str] = lambda s: s):
         super().__init__()
@@ -232,12 +226,13 @@ class ChatPanel(QWidget):
         self.turns: list[TurnWidget] = []
         self.answering = False
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setContentsMargins(12, 8, 12, 8)
+        layout.setSpacing(8)
 
         top = QHBoxLayout()
         self.title_label = QLabel()
         self.title_label.setTextFormat(Qt.TextFormat.PlainText)  # a chat title is never markup
-        self.title_label.setStyleSheet("font-weight:bold; font-size:14px")
+        self.title_label.setProperty("role", "title")
         self.scope_button = QToolButton()
         self.scope_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.scope_menu = QMenu(self)
@@ -250,33 +245,71 @@ class ChatPanel(QWidget):
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
         self.transcript = QWidget()
+        self.transcript.setObjectName("transcript")
         self.transcript_layout = QVBoxLayout(self.transcript)
+        self.transcript_layout.setSpacing(4)
         self.transcript_layout.addStretch(1)
         self.scroll.setWidget(self.transcript)
-        self.placeholder = QLabel()
-        self.placeholder.setWordWrap(True)
-        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.placeholder.setStyleSheet("color:gray")
-        self.transcript_layout.insertWidget(0, self.placeholder)
+        self.transcript_layout.insertWidget(0, self._build_empty_state())
         layout.addWidget(self.scroll, 1)
 
-        bottom = QHBoxLayout()
+        # The composer: the question box and a round send button in one rounded frame.
+        self.composer = QFrame()
+        self.composer.setObjectName("composer")
+        bottom = QHBoxLayout(self.composer)
+        bottom.setContentsMargins(10, 6, 8, 6)
         self.input = QPlainTextEdit()
         self.input.setPlaceholderText(tr("Ask a question about your documents (Ctrl+Enter to send)"))
-        self.input.setFixedHeight(72)
+        self.input.setFixedHeight(64)
+        self.input.setTabChangesFocus(True)  # Tab moves on to the send button, as in a form
+        self.input.setAccessibleName(tr("Question"))
         self._ctrl_enter = _SendOnCtrlEnter(self.send)
         self.input.installEventFilter(self._ctrl_enter)
         self.send_button = QPushButton(tr("Send"))
+        self.send_button.setObjectName("send-button")
+        self.send_button.setToolTip(tr("Send (Ctrl+Enter)"))
         self.send_button.clicked.connect(self._send_or_stop)
         bottom.addWidget(self.input, 1)
-        bottom.addWidget(self.send_button)
-        layout.addLayout(bottom)
+        bottom.addWidget(self.send_button, 0, Qt.AlignmentFlag.AlignBottom)
+        layout.addWidget(self.composer)
         self.status_label = QLabel()
-        self.status_label.setStyleSheet("color:gray; font-size:11px")
+        self.status_label.setProperty("role", "muted")
         layout.addWidget(self.status_label)
 
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, activated=self.stop)
         self.set_collections([], [])
+
+    def _build_empty_state(self) -> QWidget:
+        """What a new chat shows: what to do first, with buttons for it."""
+        self.empty_state = QWidget()
+        self.empty_state.setObjectName("empty-state")
+        self.empty_state.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        box = QVBoxLayout(self.empty_state)
+        box.setContentsMargins(32, 28, 32, 28)
+        box.setSpacing(10)
+        heading = QLabel(tr("Ask your documents"))
+        heading.setProperty("role", "title")
+        heading.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder = QLabel()
+        self.placeholder.setWordWrap(True)
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setProperty("role", "muted")
+        steps = QLabel(tr("1. Add a folder of documents  ·  2. Choose or import a language model  ·  3. Ask"))
+        steps.setWordWrap(True)
+        steps.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        buttons = QHBoxLayout()
+        self.empty_add_button = QPushButton(tr("Add folder…"))
+        self.empty_add_button.clicked.connect(self.add_folder_requested)
+        self.empty_models_button = QPushButton(tr("Models…"))
+        self.empty_models_button.clicked.connect(self.models_requested)
+        buttons.addStretch(1)
+        buttons.addWidget(self.empty_add_button)
+        buttons.addWidget(self.empty_models_button)
+        buttons.addStretch(1)
+        for widget in (heading, self.placeholder, steps):
+            box.addWidget(widget)
+        box.addLayout(buttons)
+        return self.empty_state
 
     # -- scope -----------------------------------------------------------------------------------
     def set_collections(self, available: Sequence[str], chosen: Sequence[str]) -> None:
@@ -307,7 +340,7 @@ class ChatPanel(QWidget):
         self.turns.clear()
         self.title_label.setText(title)
         self.placeholder.setText(placeholder)
-        self.placeholder.setVisible(bool(placeholder))
+        self.empty_state.setVisible(bool(placeholder))
 
     def add_turn(self, question: str) -> TurnWidget:
         turn = TurnWidget(question, self.redact)
@@ -315,7 +348,7 @@ class ChatPanel(QWidget):
         turn.regenerate_requested.connect(self.regenerate_requested)
         self.transcript_layout.insertWidget(self.transcript_layout.count() - 1, turn)
         self.turns.append(turn)
-        self.placeholder.hide()
+        self.empty_state.hide()
         QTimer.singleShot(0, self._scroll_to_end)
         return turn
 

@@ -246,6 +246,18 @@ KOREAN: dict[str, str] = {
     "slide": "슬라이드",
     "first word after {s} s · {t} tokens/s": "첫 단어까지 {s}초 · 초당 {t}토큰",
     "Sources": "출처",
+    "{n} more": "{n}개 더 보기",
+    "Ask your documents": "내 문서에 물어보세요",
+    "1. Add a folder of documents  ·  2. Choose or import a language model  ·  3. Ask": (
+        "1. 문서 폴더 추가  ·  2. 언어 모델 선택 또는 가져오기  ·  3. 질문하기"
+    ),
+    "Question": "질문",
+    "Send (Ctrl+Enter)": "보내기 (Ctrl+Enter)",
+    "Previous highlight": "이전 강조 위치",
+    "Next highlight": "다음 강조 위치",
+    "Light": "밝게",
+    "Dark": "어둡게",
+    "Appearance:": "화면 테마:",
     "Saving the index…": "색인을 저장하는 중…",
     "{n} min left": "{n}분 남음",
     "{n} s left": "{n}초 남음",

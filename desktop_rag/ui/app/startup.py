@@ -10,6 +10,7 @@ import sys
 import threading
 
 from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from ...core.config import Settings
@@ -18,6 +19,7 @@ from ...core.errors import LibraryError
 from ...core.logs import setup_logging
 from ...core.paths import resolve_paths
 from ..i18n import set_language, tr
+from ..theme import apply_theme
 from .window import MainWindow
 
 log = logging.getLogger(__name__)
@@ -79,9 +81,12 @@ def _repair_with_progress(paths, settings: Settings) -> bool:
 def run_app(data_dir: str | None = None) -> int:
     """Start the window (the `desktop-rag` command without a subcommand)."""
     paths = resolve_paths(data_dir).ensure()
+    # Crisp at 125 % / 150 %: fractional scale factors as the desktop sets them, not rounded.
+    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("desktop-rag")
     settings = Settings.load(paths.settings_file)
+    apply_theme(app, settings.ui_theme)
     set_language(settings.ui_language)
     setup_logging(paths.logs_dir, redact=settings.redact_personal_data)
     engine = open_engine_or_repair(paths, settings)

@@ -36,6 +36,7 @@ from ..i18n import place_of, tr
 from ..library_panel import LibraryPanel, ProgressStrip
 from ..models_dialog import FirstRunPanel, ModelManager
 from ..settings_dialog import SettingsDialog
+from ..theme import apply_theme
 from ..viewer import SourceViewer
 from ..workers import AnswerService, IndexingService
 from .answering import AnsweringActions
@@ -84,6 +85,9 @@ class MainWindow(LibraryActions, ConversationActions, AnsweringActions, QMainWin
         self.center.addWidget(self.first_run)
 
         self.conversation_list = QListWidget()
+        self.conversation_list.setObjectName("conversations")
+        self.conversation_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.conversation_list.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.conversation_list.currentItemChanged.connect(self._conversation_selected)
         chats = QWidget()
         chats_layout = QVBoxLayout(chats)
@@ -166,6 +170,9 @@ class MainWindow(LibraryActions, ConversationActions, AnsweringActions, QMainWin
         self.answers.answer_finished.connect(self._on_answer_finished)
         self.answers.answer_failed.connect(self._on_answer_failed)
         self.first_run.model_chosen.connect(self._model_chosen)
+        self.chat.add_folder_requested.connect(self.library.choose_folder)
+        self.chat.models_requested.connect(self.show_models)
+        self.viewer.close_requested.connect(self.viewer_dock.hide)
 
         self.new_button.clicked.connect(self.new_conversation)
         self.rename_button.clicked.connect(self.rename_conversation)
@@ -215,6 +222,8 @@ class MainWindow(LibraryActions, ConversationActions, AnsweringActions, QMainWin
                 self, tr("Embedding model changed"),
                 tr("The new embedding model applies after a restart; the library is then re-embedded."),
             )
+        if old.ui_theme != settings.ui_theme:
+            apply_theme(QApplication.instance(), settings.ui_theme)
         if old.ui_language != settings.ui_language:
             QMessageBox.information(self, tr("Language"), tr("The new language applies after a restart."))
 

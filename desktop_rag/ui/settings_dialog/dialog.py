@@ -130,6 +130,7 @@ class SettingsDialog(SettingsGroups, ModelChoice, QDialog):
             self.embedding_combo.setCurrentIndex(index)
         self.redact_check.setChecked(s.redact_personal_data)
         self.language_combo.setCurrentIndex(max(self.language_combo.findData(s.ui_language), 0))
+        self.theme_combo.setCurrentIndex(max(self.theme_combo.findData(s.ui_theme), 0))
 
     def current_settings(self) -> Settings:
         """The settings as the dialog shows them (not validated)."""
@@ -144,6 +145,7 @@ class SettingsDialog(SettingsGroups, ModelChoice, QDialog):
         s.embedding_model = self.embedding_combo.currentData()
         s.redact_personal_data = self.redact_check.isChecked()
         s.ui_language = self.language_combo.currentData()
+        s.ui_theme = self.theme_combo.currentData()
         return s
 
     def needs_reindex(self, s: Settings | None = None) -> bool:

@@ -140,6 +140,11 @@ class SettingsGroups:
         self.language_combo.addItem("English", "en")
         self.language_combo.addItem("한국어", "ko")
         form.addRow(tr("Interface language:"), self.language_combo)
+        self.theme_combo = QComboBox()
+        self.theme_combo.addItem(tr("System"), "auto")
+        self.theme_combo.addItem(tr("Light"), "light")
+        self.theme_combo.addItem(tr("Dark"), "dark")
+        form.addRow(tr("Appearance:"), self.theme_combo)
         return group
 
     def _data_group(self) -> QGroupBox:

@@ -1,4 +1,5 @@
-"""The source viewer widget: its header (file name, page, zoom, open / show in folder), the public
+"""The source viewer widget: its header (file name, page x of y, zoom, previous/next highlight, open /
+show in folder, close), the public
 API the main window uses, and the choice between the PDF view and the text view for a citation.
 """
 
@@ -9,11 +10,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QDir, QProcess, Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QGuiApplication, QTextCharFormat
+from PySide6.QtCore import QDir, QModelIndex, QProcess, Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QGuiApplication, QTextCharFormat, QTextCursor
 from PySide6.QtPdf import QPdfDocument, QPdfSearchModel
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtWidgets import (
+    QFrame,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
@@ -47,6 +49,7 @@ class SourceViewer(PdfViewMixin, TextViewMixin, QWidget):
     """
 
     shown = Signal(str)
+    close_requested = Signal()  # the header's close button (the window hides the viewer)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -63,8 +66,15 @@ class SourceViewer(PdfViewMixin, TextViewMixin, QWidget):
         self._res = (QGuiApplication.primaryScreen().logicalDotsPerInch() / 72.0) if QGuiApplication.primaryScreen() else 1.0
 
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
 
+        self.header = QFrame()
+        self.header.setProperty("role", "header")
+        header_rows = QVBoxLayout(self.header)
+        header_rows.setContentsMargins(10, 8, 8, 8)
+        header_rows.setSpacing(6)
+        title_row = QHBoxLayout()
         header = QHBoxLayout()
         self.name_label = QLabel()
         bold = self.name_label.font()
@@ -73,6 +83,11 @@ class SourceViewer(PdfViewMixin, TextViewMixin, QWidget):
         self.name_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.name_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.page_label = QLabel()
+        self.page_label.setProperty("role", "muted")
+        self.prev_button = self._tool_button("‹", tr("Previous highlight"), lambda: self.step_highlight(-1))
+        self.next_button = self._tool_button("›", tr("Next highlight"), lambda: self.step_highlight(1))
+        self.close_button = self._tool_button("✕", tr("Close"), self.close_requested)
+        self._highlight_index = -1
         self.zoom_out_button = self._tool_button("−", tr("Zoom out"), self.zoom_out)
         self.zoom_in_button = self._tool_button("+", tr("Zoom in"), self.zoom_in)
         self.fit_width_button = self._tool_button("↔", tr("Fit width"), self.fit_width)
@@ -80,18 +95,23 @@ class SourceViewer(PdfViewMixin, TextViewMixin, QWidget):
         self.open_button.clicked.connect(self.open_in_default_app)
         self.folder_button = QPushButton(tr("Show in folder"))
         self.folder_button.clicked.connect(self.show_in_folder)
-        header.addWidget(self.name_label, 1)
+        # Two rows, so that a long name is not squeezed by the buttons: name + close; then the controls.
+        title_row.addWidget(self.name_label, 1)
+        title_row.addWidget(self.close_button)
         header.addWidget(self.page_label)
-        for button in (self.zoom_out_button, self.zoom_in_button, self.fit_width_button):
+        header.addStretch(1)
+        for button in (self.prev_button, self.next_button, self.zoom_out_button, self.zoom_in_button, self.fit_width_button):
             header.addWidget(button)
         header.addWidget(self.open_button)
         header.addWidget(self.folder_button)
-        layout.addLayout(header)
+        header_rows.addLayout(title_row)
+        header_rows.addLayout(header)
+        layout.addWidget(self.header)
 
         self.note_label = QLabel()
         self.note_label.setWordWrap(True)
         self.note_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.note_label.setStyleSheet("QLabel { background: #fff3cd; color: #664d03; padding: 4px; border-radius: 3px; }")
+        self.note_label.setProperty("role", "note")
         self.note_label.hide()
         layout.addWidget(self.note_label)
 
@@ -123,6 +143,7 @@ class SourceViewer(PdfViewMixin, TextViewMixin, QWidget):
         self.stack.addWidget(self.pdf_view)
         self.stack.addWidget(self.text_view)
         layout.addWidget(self.stack, 1)
+        self.setTabOrder(self.prev_button, self.next_button)
         self._set_pdf_controls(False)
         self.open_button.setEnabled(False)
         self.folder_button.setEnabled(False)
@@ -207,6 +228,25 @@ class SourceViewer(PdfViewMixin, TextViewMixin, QWidget):
                 self._show_text(doc, passage, char_start, char_end, terms)
             else:
                 self._start_loading(key, passage, char_start, char_end, terms)
+
+    def step_highlight(self, step: int) -> None:
+        """Move to the next (``step`` 1) or previous (-1) marked place: PDF search results, or the
+        highlighted passage and query words in the text."""
+        if self._mode == "pdf":
+            count = self.search_model.rowCount(QModelIndex())
+            if count:
+                index = (self.pdf_view.currentSearchResultIndex() + step) % count
+                self.pdf_view.setCurrentSearchResultIndex(index)
+                link = self.search_model.resultAtIndex(index)
+                self.pdf_view.pageNavigator().jump(link.page(), link.location(), self.pdf_view.pageNavigator().currentZoom())
+        elif self._mode in ("text", "missing", "error"):
+            selections = sorted(self.text_view.extraSelections(), key=lambda sel: sel.cursor.selectionStart())
+            if selections:
+                self._highlight_index = (self._highlight_index + step) % len(selections)
+                cursor = QTextCursor(self.text_view.document())
+                cursor.setPosition(selections[self._highlight_index].cursor.selectionStart())
+                self.text_view.setTextCursor(cursor)
+                self.text_view.centerCursor()
 
     # --- header actions --------------------------------------------------------------------------
 
