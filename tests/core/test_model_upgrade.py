@@ -12,8 +12,6 @@ from pathlib import Path
 import pytest
 
 from desktop_rag.core.errors import ReembedRequired
-from desktop_rag.core.models.e5_model import ensure_e5_folder
-from desktop_rag.core.models.embedder import SentenceTransformerEmbedder
 from tests.conftest import FakeEmbedder
 
 
@@ -85,17 +83,14 @@ def _cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
     )  # fmt: skip
 
 
-def test_a_torch_e5_library_is_upgraded_to_the_int8_default_through_the_cli(tmp_path, make_engine, e5, docs):
+def test_a_torch_e5_library_is_upgraded_to_the_int8_default_through_the_cli(tmp_path, make_engine, e5, e5_torch, docs):
     """The real upgrade: vectors of the torch model (before this version) → the int8 default."""
     folder = tmp_path / "docs"
     folder.mkdir()
     for name in ["markdown/korean/interview_question_Network.md", "docx/korean/aegukga_ko.docx"]:
         (folder / Path(name).name).write_bytes((docs / name).read_bytes())
     data_dir = tmp_path / "lib"
-    torch_e5 = SentenceTransformerEmbedder(
-        ensure_e5_folder(Path(os.environ["DESKTOP_RAG_MODELS_DIR"])), name="multilingual-e5-small"
-    )
-    old = make_engine(torch_e5, data_dir=data_dir)
+    old = make_engine(e5_torch, data_dir=data_dir)
     report = old.index_folder(folder)
     assert report.files_indexed == 2
     old.close()

@@ -13,7 +13,6 @@ import pytest
 
 from desktop_rag.core.models import e5_onnx
 from desktop_rag.core.models.e5_model import ensure_e5_folder
-from desktop_rag.core.models.embedder import SentenceTransformerEmbedder
 from desktop_rag.core.models.onnx_embedder import OnnxE5Embedder, token_batches
 
 MODELS_DIR = Path(os.environ["DESKTOP_RAG_MODELS_DIR"])
@@ -28,12 +27,6 @@ KOREAN = [
     "세종대왕은 1443년에 훈민정음을 창제하여 백성들이 쉽게 글을 읽고 쓸 수 있게 하였다.",
     "TCP 3-way handshake는 SYN, SYN-ACK, ACK 세 단계로 연결을 맺는다.",
 ]
-
-
-@pytest.fixture(scope="module")
-def e5_torch() -> SentenceTransformerEmbedder:
-    """Today's torch path on the same converted folder: the reference the int8 graph must follow."""
-    return SentenceTransformerEmbedder(ensure_e5_folder(MODELS_DIR), name="multilingual-e5-small")
 
 
 def test_token_batches_hold_similar_lengths_within_the_budget():
@@ -71,13 +64,14 @@ def test_vectors_follow_the_torch_model(e5, e5_torch, texts):
     assert e5.count_tokens(["word " * 700]) == e5_torch.count_tokens(["word " * 700])  # no truncation when counting
 
 
-def test_a_passage_gets_the_same_vector_alone_or_in_any_batch(e5):
-    texts = ENGLISH + KOREAN + ["passage number %d about turbines" % i for i in range(40)]
+def test_a_passage_gets_nearly_the_same_vector_alone_or_in_any_batch(e5):
+    # Activations are quantised per call, so a batch's range touches each of its rows a little.
+    texts = ENGLISH + KOREAN + [f"passage number {i} about turbines" for i in range(40)]
     together = e5.embed_passages(texts)
     alone = np.stack([e5.embed_passages([t])[0] for t in texts[:6]])
-    assert (together[:6] * alone).sum(axis=1).min() > 0.998
+    assert (together[:6] * alone).sum(axis=1).min() > 0.99
     small = e5.encode(["passage: " + t for t in texts], token_budget=64)
-    assert (together * small).sum(axis=1).min() > 0.998
+    assert (together * small).sum(axis=1).min() > 0.99
 
 
 def test_long_passages_are_truncated_like_the_torch_model(e5, e5_torch):
