@@ -93,6 +93,13 @@ class RagEngine:
     def stored_model_id(self) -> str | None:
         return self.store.get_meta("embedding_model")
 
+    def warm_up(self) -> None:
+        """Load the embedding model's tokenizer now (see ``Embedder.warm_up``); failures wait for real use."""
+        try:
+            self.embedder.warm_up()
+        except Exception:  # noqa: BLE001 - the first real use reports it to the user
+            log.warning("embedding model warm-up failed", exc_info=True)
+
     @property
     def reembed_needed(self) -> bool:
         """True when the stored vectors come from another model than the configured one."""

@@ -89,6 +89,15 @@ class Embedder(ABC):
     def embed_query(self, text: str) -> np.ndarray:
         """(dim,) float32, L2-normalised."""
 
+    def warm_up(self) -> None:
+        """Load what the first token count and embedding need, ahead of time.
+
+        Loading a tokenizer parses its vocabulary in Rust while holding Python's GIL (about 0.6 s
+        for e5's 250k pieces on 2 cores): every Python thread, the window's included, waits.
+        The window calls this before it shows, so the wait never lands in the middle of indexing.
+        """
+        self.count_tokens([""])
+
 
 class SentenceTransformerEmbedder(Embedder):
     """A sentence-transformers model from a local folder."""
