@@ -15,7 +15,7 @@ def _cmd_index(args, paths: AppPaths) -> int:
     folder = Path(args.folder).expanduser()
     if not folder.is_dir():
         raise UserError(f"not a folder: {args.folder}")
-    engine = _engine(paths)
+    engine = _engine(paths, args)
     bar = _ProgressBar(enabled=not args.quiet)
     try:
         report = engine.index_folder(folder, args.collection, progress=bar.update)
@@ -36,7 +36,7 @@ def _cmd_index(args, paths: AppPaths) -> int:
 
 
 def _cmd_status(args, paths: AppPaths) -> int:
-    engine = _engine(paths)
+    engine = _engine(paths, args)
     try:
         info = engine.status()
     finally:
@@ -64,7 +64,7 @@ def _cmd_status(args, paths: AppPaths) -> int:
 
 
 def _cmd_remove(args, paths: AppPaths) -> int:
-    engine = _engine(paths)
+    engine = _engine(paths, args)
     try:
         removed = engine.remove_folder(args.folder)
     finally:
@@ -74,7 +74,7 @@ def _cmd_remove(args, paths: AppPaths) -> int:
 
 
 def _cmd_forget(args, paths: AppPaths) -> int:
-    engine = _engine(paths)
+    engine = _engine(paths, args)
     try:
         removed = engine.forget_collection(args.collection)
     finally:
@@ -95,7 +95,7 @@ def _cmd_delete_all(args, paths: AppPaths) -> int:
 
 
 def _cmd_reembed(args, paths: AppPaths) -> int:
-    engine = _engine(paths)
+    engine = _engine(paths, args)
     bar = _ProgressBar(enabled=True)
     try:
         count = engine.reembed(progress=bar.update)
@@ -107,7 +107,7 @@ def _cmd_reembed(args, paths: AppPaths) -> int:
 
 
 def _cmd_watch(args, paths: AppPaths) -> int:
-    engine = _engine(paths)
+    engine = _engine(paths, args)
     engine.on_background_report = lambda r: print(
         f"re-indexed: {r.files_indexed} changed, {r.files_deleted} deleted, {r.files_moved} moved, {len(r.errors)} errors",
         flush=True,
@@ -127,7 +127,9 @@ def _cmd_repair(args, paths: AppPaths) -> int:
 
     bar = _ProgressBar(enabled=True)
     try:
-        report = repair_library(paths, force=args.force, progress=bar.update)
+        from .passphrase import unlock_key
+
+        report = repair_library(paths, force=args.force, progress=bar.update, key=unlock_key(args, paths))
     finally:
         bar.finish()
     if not report.repaired:

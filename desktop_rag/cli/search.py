@@ -39,7 +39,7 @@ def _cmd_search(args, paths: AppPaths) -> int:
             raise UserError(f"cannot read queries file {args.queries}: {exc}") from exc
     else:
         queries = [args.query]
-    engine = _engine(paths)
+    engine = _engine(paths, args)
     shown = _shown(paths)
     try:
         for query in queries:
