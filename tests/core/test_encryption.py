@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from desktop_rag.core.crypto import (
+    LibraryKey,
     SealError,
     new_library_key,
     read_sealed,
@@ -368,3 +369,52 @@ def test_without_a_keyring_nothing_is_remembered(library):
     assert remembered._backend() is None
     assert not remember_key(engine.paths, engine.key, True)
     assert remembered_key(engine.paths) is None
+
+
+# -- forget and delete-all on an encrypted library ---------------------------------------------------
+def decrypted_pages(path: Path, key: LibraryKey) -> bytes:
+    """Every page of an SQLCipher 4 database decrypted by hand (AES-256-CBC, 4096-byte pages, 80
+    reserved bytes: IV and HMAC), free pages included: what someone holding the key could read."""
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    raw_key = bytes.fromhex(key.sqlcipher_key[3:-2])
+    data, pages = path.read_bytes(), []
+    for start in range(0, len(data), 4096):
+        page = data[start : start + 4096]
+        body = page[16:4016] if start == 0 else page[:4016]
+        decryptor = Cipher(algorithms.AES(raw_key), modes.CBC(page[4016:4032])).decryptor()
+        pages.append(decryptor.update(body) + decryptor.finalize())
+    return b"".join(pages)
+
+
+def test_forget_and_delete_all_leave_no_trace_in_an_encrypted_library(tmp_path, make_engine, fake_embedder):
+    secret, keep = tmp_path / "secret", tmp_path / "keep"
+    for folder, text in ((secret, SECRET), (keep, "# Fruit\n\nOranges and lemons grow in warm places.")):
+        folder.mkdir()
+        (folder / "a.md").write_text(text, encoding="utf-8")
+    engine = make_engine(fake_embedder)
+    engine.set_passphrase(OLD)
+    engine.index_folder(secret, "secret")
+    engine.index_folder(keep, "keep")
+    engine.close()  # caches written, WAL checkpointed
+    key, vectors = engine.key, engine.paths.vectors_dir
+    # Positive control: with the key, the pages and the sealed keyword cache do hold the marker.
+    assert MARKER.encode() in decrypted_pages(engine.paths.database, key)
+    assert MARKER.encode() in read_sealed(vectors / SEALED_KEYWORD_FILE, key, SEALED_KEYWORD_FILE)
+
+    again = RagEngine(engine.paths, embedder=fake_embedder, key=unlock(engine.paths, OLD))
+    try:
+        secret_ids = [h.chunk_id for h in again.search(MARKER, mode="keyword")]
+        _, secret_vectors = again.store.vectors_for_chunks(secret_ids, fake_embedder.model_id)
+        again.forget_collection("secret")
+    finally:
+        again.close()
+    pages = decrypted_pages(engine.paths.database, key)
+    assert MARKER.encode() not in pages and "뷁퓛".encode() not in pages and b"Oranges" in pages
+    assert MARKER.encode() not in read_sealed(vectors / SEALED_KEYWORD_FILE, key, SEALED_KEYWORD_FILE)
+    sealed_vectors = read_sealed(vectors / SEALED_FILE, key, SEALED_FILE)
+    assert len(secret_vectors) and not any(v.tobytes() in sealed_vectors for v in secret_vectors)
+    assert not Path(f"{engine.paths.database}-wal").exists() or Path(f"{engine.paths.database}-wal").stat().st_size == 0
+
+    engine.paths.delete_all()
+    assert list(engine.paths.root.iterdir()) == [], "delete-all leaves the lock file or a migration file behind"
