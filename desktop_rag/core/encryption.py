@@ -24,7 +24,6 @@ import json
 import os
 from pathlib import Path
 
-from .answer.conversations import ConversationStore
 from .crypto import (
     DEFAULT_KDF,
     KdfParams,
@@ -42,7 +41,6 @@ from .crypto import (
 )
 from .errors import UserError
 from .index.keyword_index import KEYWORD_FILE, SEALED_KEYWORD_FILE, KeywordIndex
-from .index.store import Store
 from .index.store.rekey import export_database
 from .index.vector_index import INDEX_FILE, META_FILE, SEALED_FILE, VectorIndex
 from .paths import AppPaths, private_file
@@ -225,8 +223,7 @@ def rekey_engine(engine, passphrase: str | None) -> None:
         try:
             engine.key = change_key(engine.paths, engine.key, passphrase)
         finally:  # the old library when the change failed, the new one when it was made
-            engine.store = Store(engine.paths.database, engine.key)
-            engine.conversations = ConversationStore(engine.store)
+            engine.store.reopen(engine.key)  # the same Store: chat sessions holding it go on
         for cache in (vectors, keywords):
             if cache is not None:
                 cache.key = engine.key

@@ -418,3 +418,19 @@ def test_forget_and_delete_all_leave_no_trace_in_an_encrypted_library(tmp_path, 
 
     engine.paths.delete_all()
     assert list(engine.paths.root.iterdir()) == [], "delete-all leaves the lock file or a migration file behind"
+
+
+def test_whoever_holds_the_store_goes_on_after_a_change(library):
+    """A chat session or a worker thread keeps its Store and ConversationStore across a re-key."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    engine, _ = library
+    store, conversations = engine.store, engine.conversations
+    with ThreadPoolExecutor(max_workers=1) as worker:  # one thread, its connection opened before the change
+        before = worker.submit(store.chunk_count).result()
+        engine.set_passphrase(OLD)
+        after = worker.submit(store.chunk_count).result()  # its old connection was closed: a new one, keyed
+    assert engine.store is store and engine.conversations is conversations
+    assert len(conversations.list()) == 1
+    assert before == after > 0
+    assert engine.search(MARKER, mode="keyword")[0].path.endswith("ledger.md")

@@ -72,6 +72,7 @@ class Store(LibraryRecords, ChunkVectors, SearchSupport):
         self._write_lock = threading.RLock()
         self._connections: list = []  # every thread's, so that close_all() can close them all
         self._connections_lock = threading.Lock()
+        self._generation = 0  # bumped by reopen(): every thread then opens a new connection
         try:
             _check_file(path, encrypted=key is not None)  # header and size, before SQLite touches the file
             if not path.exists() or path.stat().st_size <= QUICK_CHECK_MAX_BYTES:
@@ -89,10 +90,12 @@ class Store(LibraryRecords, ChunkVectors, SearchSupport):
     @property
     def db(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
-        if conn is None:
+        if conn is None or getattr(self._local, "generation", 0) != self._generation:
             conn = connect(self.path, self.key)
             with self._connections_lock:
                 self._connections.append(conn)
+            self._local.generation = self._generation
+            self._local.stemmer_ready = False  # per-connection temp tables (search_support) are not there yet
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
@@ -122,12 +125,20 @@ class Store(LibraryRecords, ChunkVectors, SearchSupport):
                 self._connections = [c for c in self._connections if c is not conn]
 
     def close_all(self) -> None:
-        """Close every thread's connection (before the database file is replaced); the store is unusable after."""
+        """Close every thread's connection (before the database file is replaced); ``reopen`` after."""
         with self._write_lock, self._connections_lock:
             for conn in self._connections:
                 conn.close()
             self._connections = []
+            self._generation += 1  # other threads' closed connections are replaced on their next use
         self._local.conn = None
+
+    def reopen(self, key: LibraryKey | None) -> None:
+        """Use the database file as it is now, with ``key`` (after encryption was turned on or off or
+        the passphrase changed): whoever holds this store (chats, sessions) goes on with it."""
+        with self._write_lock:
+            self.close_all()
+            self.key = key
 
     def _migrate(self, db: sqlite3.Connection) -> None:
         version = db.execute("PRAGMA user_version").fetchone()[0]
