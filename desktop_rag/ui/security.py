@@ -1,7 +1,7 @@
 """Encryption in the window: the passphrase asked at start (wrong: said so, asked again), and the
 Security group of the settings (encrypt, change the passphrase, remove encryption).
 
-Unlocking (scrypt, ~0.5 s) and re-encrypting (seconds for a big library) run off the UI thread;
+Unlocking (scrypt, about a second) and re-encrypting (seconds for a big library) run off the UI thread;
 the dialog waits on them with a busy indicator.
 """
 

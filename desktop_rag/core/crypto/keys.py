@@ -37,8 +37,8 @@ class WrongPassphrase(UserError):
 
 @dataclass(frozen=True)
 class KdfParams:
-    """scrypt cost: n=2**17, r=8 needs 128 MiB and ~0.3-0.5 s per unlock on a laptop (OWASP's
-    recommended minimum), which makes guessing a passphrase from a copied disk expensive."""
+    """scrypt cost: n=2**17, r=8 needs 128 MiB per try (OWASP's recommended minimum), which makes
+    guessing a passphrase from a copied disk expensive; an unlock takes about a second on a slow machine."""
 
     n: int = 2**17
     r: int = 8
