@@ -163,3 +163,17 @@ def test_no_remember_box_without_a_keyring(qtbot, locked, monkeypatch, english):
     dialog = UnlockDialog(locked)
     qtbot.addWidget(dialog)
     assert dialog.remember is None
+
+
+def test_the_window_asks_before_opening_an_encrypted_library_and_quitting_leaves_it_alone(qtbot, locked, monkeypatch):
+    from desktop_rag.ui.app import startup
+
+    asked = []
+    monkeypatch.setattr(startup, "ask_to_unlock", lambda paths: asked.append(paths.root) or None)
+    monkeypatch.setattr(startup, "RagEngine", lambda *a, **k: pytest.fail("opened before it was unlocked"))
+    before = _snapshot(locked.root)
+    assert startup.run_app(str(locked.root)) == 1
+    assert asked == [locked.root]
+    assert {p: v for p, v in _snapshot(locked.root).items() if "logs" not in p.parts} == {
+        p: v for p, v in before.items() if "logs" not in p.parts
+    }
