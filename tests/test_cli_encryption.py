@@ -44,6 +44,7 @@ def _snapshot(root: Path) -> dict:
 def test_the_passphrase_comes_from_the_environment_or_a_file(locked, tmp_path):
     result = run(locked, "search", "ferry", "--json", DESKTOP_RAG_PASSPHRASE=PASSPHRASE)
     assert result.returncode == 0 and "note.md" in result.stdout, result.stderr
+    assert "(encrypted)" in run(locked, "status", DESKTOP_RAG_PASSPHRASE=PASSPHRASE).stdout
     secret = tmp_path / "pass.txt"
     secret.write_text(PASSPHRASE + "\n", encoding="utf-8")
     result = run(locked, "--passphrase-file", str(secret), "search", "ferry", "--json")

@@ -45,7 +45,7 @@ def _cmd_status(args, paths: AppPaths) -> int:
         print(json.dumps(info, ensure_ascii=False, indent=2))
         return 0
     model = info["embedding_model"]
-    print(f"library: {info['data_dir']}")
+    print(f"library: {info['data_dir']}" + (" (encrypted)" if info["encrypted"] else ""))
     print(f"embedding model: {model['name']} ({model['configured']})")
     if model["reembed_needed"]:
         print(f"  ! stored vectors are from {model['stored']}: run 'desktop-rag reembed'")

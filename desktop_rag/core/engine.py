@@ -384,6 +384,7 @@ class RagEngine:
     def status(self) -> dict:
         info = self.store.status()
         info["data_dir"] = str(self.paths.root)
+        info["encrypted"] = self.key is not None
         info["embedding_model"] = {
             "configured": self.embedder.model_id,
             "name": self.embedder.name,
