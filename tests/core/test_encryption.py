@@ -434,3 +434,28 @@ def test_whoever_holds_the_store_goes_on_after_a_change(library):
     assert len(conversations.list()) == 1
     assert before == after > 0
     assert engine.search(MARKER, mode="keyword")[0].path.endswith("ledger.md")
+
+
+# -- temporary files -----------------------------------------------------------------------------------
+@pytest.mark.skipif(not Path("/dev/shm").is_dir(), reason="no memory-backed /dev/shm here")
+def test_mail_attachments_are_unpacked_in_memory_not_on_disk(tmp_path, monkeypatch):
+    from email.message import EmailMessage
+
+    from desktop_rag.core.ingest.loaders import load_document
+    from desktop_rag.core.ingest.loaders.mail import render
+
+    message = EmailMessage()
+    message["Subject"], message["From"], message["To"] = "Ledger", "a@example.com", "b@example.com"
+    message.set_content("See the attached ledger.")
+    message.add_attachment(SECRET.encode(), maintype="text", subtype="markdown", filename="ledger.md")
+    mail = tmp_path / "mail.eml"
+    mail.write_bytes(bytes(message))
+    seen = []
+    real = render.load_document
+    monkeypatch.setattr(render, "load_document", lambda path, limit: seen.append(Path(path)) or real(path, limit))
+    doc = load_document(mail)
+    assert any(MARKER in page.text for page in doc.pages)
+    assert seen and all(p.is_relative_to("/dev/shm") for p in seen), seen
+    assert not any(p.exists() for p in seen)
+    monkeypatch.setattr(render, "_RAM_FOLDER", tmp_path / "no-such-folder")
+    assert render.temp_folder() is None  # elsewhere: the system's temporary folder
