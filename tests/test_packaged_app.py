@@ -235,6 +235,19 @@ def test_packaged_window_without_the_xcb_libraries_names_the_packages(app, tmp_p
     assert "xcb-util-cursor" in result.stderr and "Could not load the Qt platform plugin" not in result.stderr
 
 
+@built
+def test_packaged_cli_encrypts_and_opens_an_encrypted_library(app, offline_env, tmp_path):
+    """The bundle carries SQLCipher: a library is encrypted, then searched with the passphrase."""
+    locked = Runner(offline_env, tmp_path / "locked-data", app.cwd)
+    passphrase = {"DESKTOP_RAG_PASSPHRASE": "packaged passphrase", "DESKTOP_RAG_NEW_PASSPHRASE": "packaged passphrase"}
+    locked(CLI, "encrypt", env=passphrase)
+    locked(CLI, "index", str(app.docs), "--quiet", env=passphrase)
+    hits = json.loads(locked(CLI, "search", "스레드", "--json", env=passphrase).stdout)["hits"]
+    assert Path(hits[0]["path"]).name == "interview_question_OS.md", hits[0]
+    database = (tmp_path / "locked-data" / "library.sqlite3").read_bytes()
+    assert not database.startswith(b"SQLite format 3") and "스레드".encode() not in database
+
+
 # A real minimal Debian image (packaging/minimal_image.py build): opt-in, root only, because it needs
 # debootstrap, chroot and bind mounts, and the Debian mirror to install what the app names.
 MINIMAL_ROOTFS = os.environ.get("DESKTOP_RAG_MINIMAL_ROOTFS", "")

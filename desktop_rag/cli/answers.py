@@ -15,7 +15,7 @@ from .common import _engine, _identity, _shown
 def _cmd_ask(args, paths: AppPaths) -> int:
     if not args.question.strip():
         raise UserError("the question is empty")
-    engine = _engine(paths)
+    engine = _engine(paths, args)
     try:
         if args.max_tokens is not None:
             engine.settings.max_answer_tokens = args.max_tokens
@@ -76,7 +76,7 @@ def _print_answer_notes(result, shown) -> None:
 
 
 def _cmd_models(args, paths: AppPaths) -> int:
-    engine = _engine(paths)
+    engine = _engine(paths, args)
     try:
         entries = engine.models()
     finally:

@@ -33,10 +33,12 @@ def _identity(text: str) -> str:
     return text
 
 
-def _engine(paths: AppPaths):
+def _engine(paths: AppPaths, args=None):
+    """The engine on ``paths``; an encrypted library is unlocked first (cli/passphrase.py)."""
     from ..core.engine import RagEngine
+    from .passphrase import unlock_key
 
-    return RagEngine(paths)
+    return RagEngine(paths, key=unlock_key(args, paths))
 
 
 class _ProgressBar:

@@ -15,7 +15,7 @@ def _cmd_index(args, paths: AppPaths) -> int:
     folder = Path(args.folder).expanduser()
     if not folder.is_dir():
         raise UserError(f"not a folder: {args.folder}")
-    engine = _engine(paths)
+    engine = _engine(paths, args)
     bar = _ProgressBar(enabled=not args.quiet)
     try:
         report = engine.index_folder(folder, args.collection, progress=bar.update)
@@ -36,7 +36,7 @@ def _cmd_index(args, paths: AppPaths) -> int:
 
 
 def _cmd_status(args, paths: AppPaths) -> int:
-    engine = _engine(paths)
+    engine = _engine(paths, args)
     try:
         info = engine.status()
     finally:
@@ -45,7 +45,7 @@ def _cmd_status(args, paths: AppPaths) -> int:
         print(json.dumps(info, ensure_ascii=False, indent=2))
         return 0
     model = info["embedding_model"]
-    print(f"library: {info['data_dir']}")
+    print(f"library: {info['data_dir']}" + (" (encrypted)" if info["encrypted"] else ""))
     print(f"embedding model: {model['name']} ({model['configured']})")
     if model["upgrade_pending"]:
         print(f"  ! stored vectors are from an earlier build ({model['stored']}): the next 'desktop-rag index' "
@@ -67,7 +67,7 @@ def _cmd_status(args, paths: AppPaths) -> int:
 
 
 def _cmd_remove(args, paths: AppPaths) -> int:
-    engine = _engine(paths)
+    engine = _engine(paths, args)
     try:
         removed = engine.remove_folder(args.folder)
     finally:
@@ -77,7 +77,7 @@ def _cmd_remove(args, paths: AppPaths) -> int:
 
 
 def _cmd_forget(args, paths: AppPaths) -> int:
-    engine = _engine(paths)
+    engine = _engine(paths, args)
     try:
         removed = engine.forget_collection(args.collection)
     finally:
@@ -98,7 +98,7 @@ def _cmd_delete_all(args, paths: AppPaths) -> int:
 
 
 def _cmd_reembed(args, paths: AppPaths) -> int:
-    engine = _engine(paths)
+    engine = _engine(paths, args)
     bar = _ProgressBar(enabled=True)
     try:
         count = engine.reembed(progress=bar.update)
@@ -110,7 +110,7 @@ def _cmd_reembed(args, paths: AppPaths) -> int:
 
 
 def _cmd_watch(args, paths: AppPaths) -> int:
-    engine = _engine(paths)
+    engine = _engine(paths, args)
     engine.on_background_report = lambda r: print(
         f"re-indexed: {r.files_indexed} changed, {r.files_deleted} deleted, {r.files_moved} moved, {len(r.errors)} errors",
         flush=True,
@@ -130,7 +130,9 @@ def _cmd_repair(args, paths: AppPaths) -> int:
 
     bar = _ProgressBar(enabled=True)
     try:
-        report = repair_library(paths, force=args.force, progress=bar.update)
+        from .passphrase import unlock_key
+
+        report = repair_library(paths, force=args.force, progress=bar.update, key=unlock_key(args, paths))
     finally:
         bar.finish()
     if not report.repaired:

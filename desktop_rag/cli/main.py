@@ -24,6 +24,7 @@ from .library import (
     _cmd_watch,
 )
 from .parser import build_parser
+from .passphrase import _cmd_decrypt, _cmd_encrypt
 from .search import _cmd_search
 from .settings import _cmd_config, _cmd_redact
 
@@ -42,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_app(args.data_dir)
     paths = resolve_paths(args.data_dir).ensure()
-    log_file = setup_logging(paths.logs_dir, redact=_redaction_on(paths))
+    log_file = setup_logging(paths.logs_dir, redact=_redaction_on(paths), private=paths.lock_file.exists())
     try:
         return _COMMANDS[args.command](args, paths)
     except UserError as exc:
@@ -74,4 +75,6 @@ _COMMANDS = {
     "models": _cmd_models,
     "redact": _cmd_redact,
     "repair": _cmd_repair,
+    "encrypt": _cmd_encrypt,
+    "decrypt": _cmd_decrypt,
 }

@@ -15,6 +15,11 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="desktop-rag", description="Private, on-device search and chat over your documents.")
     parser.add_argument("--data-dir", help="where the library lives (default: the user data folder; env DESKTOP_RAG_DATA_DIR)")
+    parser.add_argument(
+        "--passphrase-file",
+        help="an encrypted library's passphrase: the first line of this file (or env DESKTOP_RAG_PASSPHRASE; "
+        "otherwise it is asked for)",
+    )
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     p = sub.add_parser("index", help="index a folder (only changes are re-indexed)")
@@ -67,6 +72,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("watch", help="index a folder, then re-index it whenever it changes (Ctrl-C stops)")
     p.add_argument("folder")
     p.add_argument("--collection", default="default")
+
+    p = sub.add_parser(
+        "encrypt",
+        help="encrypt the library with a passphrase, or change the passphrase (the new one is typed twice, "
+        "or read from --new-passphrase-file / env DESKTOP_RAG_NEW_PASSPHRASE)",
+    )
+    p.add_argument("--new-passphrase-file", help="the new passphrase: the first line of this file")
+    sub.add_parser("decrypt", help="store the library unencrypted again (asks for the passphrase)")
 
     p = sub.add_parser("config", help="show or change settings")
     p.add_argument("key", nargs="?")

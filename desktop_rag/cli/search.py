@@ -40,7 +40,7 @@ def _cmd_search(args, paths: AppPaths) -> int:
             raise UserError(f"cannot read queries file {args.queries}: {exc}") from exc
     else:
         queries = [args.query]
-    engine = _engine(paths)
+    engine = _engine(paths, args)
     shown = _shown(paths)
     try:
         if engine.reembed_needed and args.mode != "dense":

@@ -25,11 +25,21 @@ from .answer.answering import AnswerOptions, AnswerResult, ChatSession
 from .answer.conversations import ConversationStore
 from .answer.export import conversation_markdown
 from .config import Settings
+from .crypto import LibraryKey, WrongPassphrase, check_passphrase, keyring_available
+from .encryption import (
+    LibraryLocked,
+    is_encrypted,
+    open_key,
+    rekey_engine,
+    remember_key,
+    remembered_key,
+    unlock,
+)
 from .errors import ReembedRequired, UserError
 from .index.indexer import Indexer, ProgressCallback
 from .index.keyword_index import KeywordIndex
 from .index.store import Store
-from .index.vector_index import INDEX_FILE, META_FILE, VectorIndex
+from .index.vector_index import INDEX_FILE, META_FILE, SEALED_FILE, VectorIndex
 from .ingest.loaders import LoadError, load_document
 from .ingest.loaders.text import decode_text
 from .ingest.watcher import FolderWatcher
@@ -57,8 +67,9 @@ from .types import Hit, IndexReport, Progress
 __all__ = [
     "ADDED_FOLDER", "DEFAULT_COLLECTION", "DEVELOPMENT_PACKAGE", "GPT4ALL", "HF_CACHE", "LM_STUDIO",
     "MAX_SCAN_DEPTH", "MODELS_FOLDER", "OLLAMA", "SPLIT_RE", "AnswerResult", "ChatSession", "GGUFError",
-    "GGUFInfo", "LoadError", "LocalModel", "ModelEntry", "RagEngine", "conversation_markdown", "decode_text",
-    "discover_models", "format_size", "load_document", "read_gguf_info", "resolve_model",
+    "GGUFInfo", "LibraryKey", "LibraryLocked", "LoadError", "LocalModel", "ModelEntry", "RagEngine", "WrongPassphrase",
+    "check_passphrase", "conversation_markdown", "decode_text", "discover_models", "format_size", "is_encrypted", "load_document",
+    "keyring_available", "read_gguf_info", "remember_key", "remembered_key", "resolve_model", "unlock",
 ]
 
 log = logging.getLogger(__name__)
@@ -69,10 +80,18 @@ DEFAULT_COLLECTION = "default"
 class RagEngine:
     """Everything the app does with documents, behind one object."""
 
-    def __init__(self, paths: AppPaths, settings: Settings | None = None, embedder: Embedder | None = None):
+    def __init__(
+        self,
+        paths: AppPaths,
+        settings: Settings | None = None,
+        embedder: Embedder | None = None,
+        key: LibraryKey | None = None,
+    ):
+        """``key``: an encrypted library's (from ``unlock``); without it such a library raises LibraryLocked."""
         self.paths = paths.ensure()
         self.settings = (settings or Settings.load(paths.settings_file)).validate()
-        self.store = Store(paths.database)
+        self.key = open_key(paths, key)
+        self.store = Store(paths.database, self.key)
         self.conversations = ConversationStore(self.store)  # saved chats
         self.embedder = embedder or create_embedder(
             self.settings.embedding_model, self.paths.models_dir, self.settings.embed_batch_size
@@ -129,9 +148,10 @@ class RagEngine:
                     raise self._reembed_error()
                 model_id = self.embedder.model_id
                 library_id = self.store.library_id
-                index = VectorIndex.load(self.paths.vectors_dir, None, model_id, library_id)
+                index = VectorIndex.load(self.paths.vectors_dir, None, model_id, library_id, self.key)
                 if index is None:
                     index = VectorIndex(self.embedder.dim, model_id, library_id=library_id)
+                index.key = self.key
                 added, removed = index.reconcile(
                     self.store.chunk_ids_with_vectors(model_id),
                     lambda ids: self.store.vectors_for_chunks(ids, model_id),
@@ -148,7 +168,8 @@ class RagEngine:
         with self._keywords_lock:
             if self._keywords is None:
                 library_id = self.store.library_id
-                self._keywords = KeywordIndex.load(self.paths.vectors_dir, library_id) or KeywordIndex(library_id)
+                self._keywords = KeywordIndex.load(self.paths.vectors_dir, library_id, key=self.key) or KeywordIndex(library_id)
+                self._keywords.key = self.key
             index = self._keywords
         added, removed = index.sync(self.store)
         if added or removed:
@@ -248,7 +269,7 @@ class RagEngine:
         its numbers stay in the file until it is written afresh."""
         with self._vectors_lock:
             self._vectors = None
-            for file in (INDEX_FILE, META_FILE):
+            for file in (INDEX_FILE, META_FILE, SEALED_FILE):
                 for path in (self.paths.vectors_dir / file, self.paths.vectors_dir / f"{file}.tmp"):
                     path.unlink(missing_ok=True)
         if not self.reembed_needed:
@@ -384,10 +405,17 @@ class RagEngine:
             model, self.store, search, options, dense_trusted=lambda q: self.embedder.language_coverage(q) >= 0.8
         )
 
+    # -- encryption ------------------------------------------------------------------------------
+    def set_passphrase(self, passphrase: str | None) -> None:
+        """Encrypt the library under ``passphrase`` (again: re-key it under a new one; None: decrypt
+        it), in place and crash-safe, without re-indexing (core/encryption.py). Close other windows first."""
+        rekey_engine(self, passphrase)
+
     # -- status and watching -------------------------------------------------------------------
     def status(self) -> dict:
         info = self.store.status()
         info["data_dir"] = str(self.paths.root)
+        info["encrypted"] = self.key is not None
         info["embedding_model"] = {
             "configured": self.embedder.model_id,
             "name": self.embedder.name,

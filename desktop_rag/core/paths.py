@@ -36,6 +36,21 @@ class AppPaths:
         return self.root / "vectors"
 
     @property
+    def lock_file(self) -> Path:
+        """Present when the library is encrypted: scrypt parameters and the wrapped data key."""
+        return self.root / "library.lock.json"
+
+    @property
+    def migration_files(self) -> list[Path]:
+        """What turning encryption on/off or changing the passphrase writes before it switches over
+        (see core/encryption.py): the new database, the new lock file, the commit marker."""
+        new_db = Path(f"{self.database}.migrating")
+        return [
+            new_db, *(Path(f"{new_db}{suffix}") for suffix in ("-wal", "-shm", "-journal")),
+            Path(f"{self.lock_file}.migrating"), self.root / "migration.commit",
+        ]
+
+    @property
     def settings_file(self) -> Path:
         return self.root / "settings.json"
 
@@ -54,6 +69,7 @@ class AppPaths:
         db = self.database
         return [
             db, *(Path(f"{db}{suffix}") for suffix in ("-wal", "-shm", "-journal")),
+            self.lock_file, *self.migration_files,
             self.settings_file, self.settings_file.with_suffix(".tmp"),
             self.vectors_dir, self.logs_dir, self.root / "models",
         ]

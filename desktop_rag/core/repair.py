@@ -18,9 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import Settings
+from .crypto import LibraryKey
+from .encryption import CACHE_FILES
 from .errors import LibraryError
-from .index.store import Store
-from .index.vector_index import INDEX_FILE, META_FILE
+from .index.store import Error, Store
+from .index.store.connection import connect
 from .models.embedder import Embedder
 from .paths import AppPaths
 from .types import IndexReport, Progress
@@ -46,13 +48,13 @@ class RepairReport:
         return self.moved_to is not None
 
 
-def check_library(paths: AppPaths) -> str | None:
+def check_library(paths: AppPaths, key: LibraryKey | None = None) -> str | None:
     """Why the library database cannot be used (damaged, too new), or None when it opens and passes
     SQLite's quick_check in full. Other failures (locked, unreadable) are raised as UserError."""
     if not paths.database.exists() or paths.database.stat().st_size == 0:
         return None
     try:
-        store = Store(paths.database)
+        store = Store(paths.database, key)
     except LibraryError as exc:
         return str(exc)
     try:
@@ -70,24 +72,26 @@ def repair_library(
     embedder: Embedder | None = None,
     force: bool = False,
     progress: Callable[[Progress], None] | None = None,
+    key: LibraryKey | None = None,
 ) -> RepairReport:
     """Move a damaged (or, with ``force``, any) library database aside and rebuild the library.
 
-    Close every engine on this data folder first. ``embedder``/``settings`` as for RagEngine.
+    Close every engine on this data folder first. ``embedder``/``settings``/``key`` as for RagEngine
+    (an encrypted library is rebuilt encrypted, under the same key).
     """
     from .engine import RagEngine  # engine imports the store; keep this module importable from both
 
     paths.ensure()
-    problem = check_library(paths)
+    problem = check_library(paths, key)
     if problem is None and not force:
         return RepairReport(problem=None)
     report = RepairReport(problem=problem or "rebuilt on request")
     report.moved_to = _move_aside(paths.database)
-    for name in (INDEX_FILE, META_FILE, INDEX_FILE + ".tmp", META_FILE + ".tmp"):
+    for name in CACHE_FILES:
         (paths.vectors_dir / name).unlink(missing_ok=True)  # its labels are the old database's chunk ids
-    folders, chats = _salvage(report.moved_to)
+    folders, chats = _salvage(report.moved_to, key)
     report.folders_readable = folders is not None
-    engine = RagEngine(paths, settings, embedder=embedder)
+    engine = RagEngine(paths, settings, embedder=embedder, key=key)
     try:
         if chats is not None:
             report.conversations = _restore_chats(engine.store, chats)
@@ -121,11 +125,13 @@ def _move_aside(database: Path) -> Path:
     return target
 
 
-def _salvage(path: Path) -> tuple[list[tuple[str, str, bool]] | None, dict[str, tuple[list[str], list]] | None]:
+def _salvage(
+    path: Path, key: LibraryKey | None = None
+) -> tuple[list[tuple[str, str, bool]] | None, dict[str, tuple[list[str], list]] | None]:
     """(folders, chats) still readable from the moved-aside database; None for what is not."""
     try:
-        db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
-    except sqlite3.Error as exc:
+        db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True) if key is None else connect(path, key)
+    except Error as exc:
         log.warning("cannot open %s to salvage from: %s", path, exc)
         return None, None
     try:
@@ -136,14 +142,14 @@ def _salvage(path: Path) -> tuple[list[tuple[str, str, bool]] | None, dict[str, 
                     db.execute("PRAGMA writable_schema = ON")
                 folders = [(str(c), str(p), bool(w)) for c, p, w in db.execute(_FOLDERS_SQL)]
                 break
-            except sqlite3.Error as exc:
+            except Error as exc:
                 log.warning("folders unreadable in %s (writable_schema=%s): %s", path, writable_schema, exc)
         chats: dict[str, tuple[list[str], list]] | None = {}
         try:
             for table in ("conversations", "messages"):
                 columns = [r[1] for r in db.execute(f"PRAGMA table_info({table})")]
                 chats[table] = (columns, db.execute(f"SELECT {', '.join(columns)} FROM {table}").fetchall())
-        except sqlite3.Error as exc:
+        except Error as exc:
             log.warning("chats unreadable in %s: %s", path, exc)
             chats = None
         return folders, chats
@@ -171,7 +177,7 @@ def _restore_chats(store: Store, chats: dict[str, tuple[list[str], list]]) -> in
                     f"INSERT INTO {table}({', '.join(names)}) VALUES ({', '.join('?' * len(names))})", values
                 )
         return len(chats["conversations"][1])
-    except (sqlite3.Error, ValueError) as exc:
+    except (*Error, ValueError) as exc:
         log.warning("saved chats could not be carried over: %s", exc)
         return 0
 

@@ -160,6 +160,44 @@ KOREAN: dict[str, str] = {
         "색인, 설정, 로그를 저장하는 곳입니다. 다른 폴더를 쓰려면 desktop-rag를 --data-dir 폴더 옵션으로 "
         "실행하거나 {variable} 환경 변수를 설정하세요."
     ),
+    # -- security.py (encryption at rest) ---------------------------------------------------------
+    "Security": "보안",
+    "Unlock the library": "라이브러리 잠금 해제",
+    "Unlock": "잠금 해제",
+    "Passphrase": "암호 문구",
+    "This library is encrypted. Enter its passphrase to open it.": "이 라이브러리는 암호화되어 있습니다. 열려면 암호 문구를 입력하세요.",
+    "Wrong passphrase. Nothing was changed; try again.": "암호 문구가 틀렸습니다. 아무것도 바뀌지 않았습니다. 다시 입력하세요.",
+    "Current passphrase:": "현재 암호 문구:",
+    "New passphrase:": "새 암호 문구:",
+    "Repeat it:": "한 번 더 입력:",
+    "Without the passphrase the library cannot be opened, and nobody can recover it. "
+    "Your documents themselves are not changed.": (
+        "암호 문구가 없으면 라이브러리를 열 수 없고, 누구도 되살릴 수 없습니다. 문서 파일 자체는 바뀌지 않습니다."
+    ),
+    "The passphrase must be at least 8 characters long.": "암호 문구는 8자 이상이어야 합니다.",
+    "The two passphrases differ.": "두 암호 문구가 서로 다릅니다.",
+    "Encryption locks the library, the chats and the search caches with a passphrase asked at "
+    "every start. Your documents, the models and files you export are not encrypted.": (
+        "암호화하면 라이브러리, 대화, 검색 캐시가 암호 문구로 잠기고 시작할 때마다 암호 문구를 묻습니다. "
+        "문서 파일, 모델, 내보낸 파일은 암호화되지 않습니다."
+    ),
+    "Remove encryption…": "암호화 해제…",
+    "Remove encryption": "암호화 해제",
+    "The library is encrypted.": "라이브러리가 암호화되어 있습니다.",
+    "The library is not encrypted.": "라이브러리가 암호화되어 있지 않습니다.",
+    "Change passphrase…": "암호 문구 변경…",
+    "Change passphrase": "암호 문구 변경",
+    "Encrypt with a passphrase…": "암호 문구로 암호화…",
+    "Encrypt the library": "라이브러리 암호화",
+    "Re-encrypting the library…": "라이브러리를 다시 암호화하는 중…",
+    "Encryption": "암호화",
+    "Remember on this computer": "이 컴퓨터에 기억",
+    "The key is kept in this computer's keyring (locked by your login). Whoever can use your "
+    "account can then open the library without the passphrase; a copied disk or a backup still cannot.": (
+        "키를 이 컴퓨터의 키링(로그인으로 잠김)에 보관합니다. 이 계정을 쓸 수 있는 사람은 암호 문구 없이 "
+        "라이브러리를 열 수 있지만, 복사한 디스크나 백업으로는 여전히 열 수 없습니다."
+    ),
+    "This computer's keyring could not keep the key.": "이 컴퓨터의 키링에 키를 보관할 수 없습니다.",
     "Delete all local data…": "로컬 데이터 모두 삭제…",
     "Delete all local data?": "로컬 데이터를 모두 삭제할까요?",
     "Delete everything desktop-rag keeps in this folder?\n\n{folder}": (

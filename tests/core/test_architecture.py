@@ -14,14 +14,15 @@ CORE = PACKAGE / "core"
 # The core's top-level modules everybody may use.
 FOUNDATION = {"types", "errors", "paths", "config", "logs"}
 # The facade layer: may import everything in the core.
-FACADE = {"engine", "repair"}
+FACADE = {"engine", "repair", "encryption"}
 # Which parts of the core each part may import (besides itself). "foundation" is the modules above.
 ALLOWED = {
     "privacy": set(),
     "foundation": {"privacy"},
+    "crypto": {"foundation"},
     "ingest": {"foundation"},
     "models": {"foundation"},
-    "index": {"foundation", "ingest", "models"},
+    "index": {"foundation", "ingest", "models", "crypto"},
     "search": {"foundation", "index", "models"},
     "answer": {"foundation", "index", "models"},
 }

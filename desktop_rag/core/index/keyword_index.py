@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..crypto import LibraryKey, read_sealed, write_sealed
 from ..paths import private_file
 from .keyword_text import ANALYZER_VERSION, search_terms
 from .store import Store
@@ -38,6 +39,7 @@ from .store import Store
 log = logging.getLogger(__name__)
 
 KEYWORD_FILE = "keywords.npz"
+SEALED_KEYWORD_FILE = "keywords.sealed"  # an encrypted library's (crypto.sealed)
 _FORMAT = 2  # 2: stems no longer shifted by words FTS5 splits or drops
 # Okapi BM25 parameters. On the shared sets (benchmarks/retrieval_quality.py) a grid of k1 0.9-2.5 and
 # b 0.6-0.9 moved fused nDCG@10 by at most 0.004 (keyword-only up to +0.005 at k1 2): the usual values.
@@ -52,6 +54,7 @@ class KeywordIndex:
 
     def __init__(self, library_id: str = "", k1: float = DEFAULT_K1, b: float = DEFAULT_B):
         self.library_id = library_id
+        self.key: LibraryKey | None = None  # set: saved sealed (an encrypted library), never in plain
         self.k1 = k1
         self.b = b
         self._lock = threading.RLock()
@@ -348,31 +351,39 @@ class KeywordIndex:
             }
             vocab = "\n".join(w for w, _ in sorted(self._vocab.items(), key=lambda kv: kv[1]))
             folder.mkdir(parents=True, exist_ok=True)
-            tmp = folder / (KEYWORD_FILE + ".tmp")
-            with open(private_file(tmp, create=True), "wb") as handle:
-                np.savez(
-                    handle,
-                    meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8),
-                    vocab=np.frombuffer(vocab.encode(), dtype=np.uint8),
-                    ptr=self._ptr,
-                    rows=self._rows,
-                    tfs=self._tfs,
-                    ids=self._ids,
-                    lengths=self._lengths,
-                )
-            os.replace(tmp, folder / KEYWORD_FILE)
+            arrays = {
+                "meta": np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8),
+                "vocab": np.frombuffer(vocab.encode(), dtype=np.uint8),
+                "ptr": self._ptr, "rows": self._rows, "tfs": self._tfs, "ids": self._ids, "lengths": self._lengths,
+            }
+            if self.key is not None:  # built in memory, only ciphertext is written
+                buffer = io.BytesIO()
+                np.savez(buffer, **arrays)
+                write_sealed(folder / SEALED_KEYWORD_FILE, self.key, buffer.getbuffer(), SEALED_KEYWORD_FILE)
+            else:
+                tmp = folder / (KEYWORD_FILE + ".tmp")
+                with open(private_file(tmp, create=True), "wb") as handle:
+                    np.savez(handle, **arrays)
+                os.replace(tmp, folder / KEYWORD_FILE)
             self.dirty = False
 
     @classmethod
     def load(
-        cls, folder: Path, library_id: str, k1: float = DEFAULT_K1, b: float = DEFAULT_B
+        cls,
+        folder: Path,
+        library_id: str,
+        k1: float = DEFAULT_K1,
+        b: float = DEFAULT_B,
+        key: LibraryKey | None = None,
     ) -> KeywordIndex | None:
-        """The saved index, or None when missing, unreadable, or made for another database or analyser."""
-        path = folder / KEYWORD_FILE
+        """The saved index, or None when missing, unreadable, or made for another database or analyser.
+        ``key``: the library is encrypted, only the sealed file is read."""
+        path = folder / (KEYWORD_FILE if key is None else SEALED_KEYWORD_FILE)
         if not path.exists():
             return None
         try:
-            with np.load(io.BytesIO(path.read_bytes()), allow_pickle=False) as data:
+            raw = path.read_bytes() if key is None else read_sealed(path, key, SEALED_KEYWORD_FILE)
+            with np.load(io.BytesIO(raw), allow_pickle=False) as data:
                 meta = json.loads(data["meta"].tobytes().decode())
                 if meta.get("format") != _FORMAT or meta.get("analyzer") != ANALYZER_VERSION:
                     return None
@@ -383,6 +394,7 @@ class KeywordIndex:
                     )
                     return None
                 index = cls(library_id, k1, b)
+                index.key = key
                 vocab = data["vocab"].tobytes().decode()
                 words = vocab.split("\n") if vocab else []
                 index._ptr = data["ptr"].astype(np.int64, copy=False)
@@ -422,4 +434,4 @@ class KeywordIndex:
             return None
 
 
-__all__ = ["KEYWORD_FILE", "KeywordIndex"]
+__all__ = ["KEYWORD_FILE", "SEALED_KEYWORD_FILE", "KeywordIndex"]

@@ -7,6 +7,7 @@ not safe to query while items are added, so one lock guards every call.
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import os
@@ -18,12 +19,15 @@ from pathlib import Path
 import hnswlib
 import numpy as np
 
+from ..crypto import LibraryKey, read_sealed, write_sealed
 from ..paths import private_file
 
 log = logging.getLogger(__name__)
 
 INDEX_FILE = "chunks.hnsw"
 META_FILE = "chunks.json"
+#: An encrypted library's index: metadata and hnswlib's state in one sealed file (crypto.sealed).
+SEALED_FILE = "chunks.sealed"
 # hnswlib's file header (HierarchicalNSW::saveIndex): offsetLevel0, max_elements, cur_element_count,
 # size_data_per_element, label_offset, offsetData, maxlevel, enterpoint_node, maxM, maxM0, M, mult, ef_construction.
 _HNSW_HEADER = struct.Struct("<6QiI3QdQ")
@@ -48,6 +52,7 @@ class VectorIndex:
         self._index = self._new_index(1024)
         self._live: set[int] = set()
         self.epoch = 0  # the store's index_epoch this index reflects
+        self.key: LibraryKey | None = None  # set: saved sealed (an encrypted library), never in plain
 
     def _new_index(self, capacity: int) -> hnswlib.Index:
         index = hnswlib.Index(space="ip", dim=self.dim)
@@ -119,16 +124,22 @@ class VectorIndex:
         return [(present[i], float(scores[i])) for i in order]
 
     # -- persistence ---------------------------------------------------------------------------
+    def _meta(self) -> dict:
+        return {
+            "model_id": self.model_id, "dim": self.dim, "m": self.m, "epoch": self.epoch, "count": len(self._live),
+            "library_id": self.library_id,
+        }
+
     def save(self, folder: Path) -> None:
-        """Write index and metadata atomically (temp file, then rename)."""
+        """Write index and metadata atomically (temp file, then rename); sealed when ``key`` is set."""
         folder.mkdir(parents=True, exist_ok=True)
         with self._lock:
+            if self.key is not None:
+                write_sealed(folder / SEALED_FILE, self.key, _state_bytes(self._index, self._meta()), SEALED_FILE)
+                return
             tmp_index = folder / (INDEX_FILE + ".tmp")
             self._index.save_index(str(tmp_index))
-            meta = {
-                "model_id": self.model_id, "dim": self.dim, "m": self.m, "epoch": self.epoch, "count": len(self._live),
-                "library_id": self.library_id,
-            }
+            meta = self._meta()
             tmp_meta = folder / (META_FILE + ".tmp")
             tmp_meta.write_text(json.dumps(meta), encoding="utf-8")
             for tmp in (tmp_index, tmp_meta):
@@ -137,7 +148,9 @@ class VectorIndex:
             os.replace(tmp_meta, folder / META_FILE)
 
     @classmethod
-    def load(cls, folder: Path, dim: int | None, model_id: str, library_id: str = "") -> VectorIndex | None:
+    def load(
+        cls, folder: Path, dim: int | None, model_id: str, library_id: str = "", key: LibraryKey | None = None
+    ) -> VectorIndex | None:
         """The saved index, or None when missing, unreadable, or made for another model or database.
 
         ``dim`` None takes the saved one: ``model_id`` names the model, so its dimension is known
@@ -145,7 +158,11 @@ class VectorIndex:
 
         ``library_id`` (Store.library_id) tells a cache of this database from one left by a deleted or
         replaced database, whose chunk ids (the labels) meant other passages.
+
+        ``key``: the library is encrypted; only the sealed file is read (see ``load_sealed``).
         """
+        if key is not None:
+            return cls._load_sealed(folder, dim, model_id, library_id, key)
         if not (folder / META_FILE).exists():
             return None
         try:
@@ -171,6 +188,32 @@ class VectorIndex:
             return index
         except (OSError, ValueError, KeyError, RuntimeError) as exc:
             log.warning("vector index in %s unusable (%s); it will be rebuilt", folder, exc)
+            return None
+
+    @classmethod
+    def _load_sealed(
+        cls, folder: Path, dim: int | None, model_id: str, library_id: str, key: LibraryKey
+    ) -> VectorIndex | None:
+        path = folder / SEALED_FILE
+        if not path.exists():
+            return None
+        try:
+            meta, state = _from_state_bytes(read_sealed(path, key, SEALED_FILE))
+            dim = int(meta["dim"]) if dim is None else dim
+            if meta["model_id"] != model_id or meta["dim"] != dim or meta.get("library_id") != library_id:
+                return None
+            index = cls(dim, model_id, m=meta.get("m", 16), library_id=library_id)
+            if (state["dim"], state["M"], state["space"]) != (dim, index.m, "ip"):
+                raise ValueError(f"not an index of {dim}-dimensional vectors with M={index.m}")
+            loaded = hnswlib.Index.__new__(hnswlib.Index)
+            loaded.__setstate__((state,))
+            loaded.set_ef(index.ef_search)
+            index._index, index.key = loaded, key
+            index._live = {int(i) for i in loaded.get_ids_list()}
+            index.epoch = int(meta.get("epoch", -1))
+            return index
+        except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
+            log.warning("sealed vector index in %s unusable (%s); it will be rebuilt", folder, exc)
             return None
 
     def reconcile(self, truth: set[int], fetch: Callable[[list[int]], tuple[np.ndarray, np.ndarray]]) -> tuple[int, int]:
@@ -207,3 +250,23 @@ def _header_problem(path: Path, dim: int, m: int) -> str | None:
     if not count <= max_elements <= 4 * count + 1_000_000:  # capacity grows by 1.5x at most
         return f"implausible sizes ({count} items, capacity {max_elements})"
     return None
+
+
+def _state_bytes(index: hnswlib.Index, meta: dict) -> bytes:
+    """hnswlib's state (its pickle support, without pickle) and our metadata as one .npz in memory:
+    an encrypted library's index never touches the disk unsealed."""
+    (state,) = index.__getstate__()
+    arrays = {k: v for k, v in state.items() if isinstance(v, np.ndarray)}
+    scalars = {k: v for k, v in state.items() if not isinstance(v, np.ndarray)}
+    buffer = io.BytesIO()
+    header = json.dumps({"meta": meta, "state": scalars}).encode()
+    np.savez(buffer, header=np.frombuffer(header, dtype=np.uint8), **arrays)
+    return buffer.getvalue()
+
+
+def _from_state_bytes(data: bytes) -> tuple[dict, dict]:
+    with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+        header = json.loads(npz["header"].tobytes().decode())
+        state = dict(header["state"])
+        state.update({name: npz[name] for name in npz.files if name != "header"})
+    return header["meta"], state

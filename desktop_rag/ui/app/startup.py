@@ -14,22 +14,24 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from ...core.config import Settings
-from ...core.engine import RagEngine
+from ...core.engine import RagEngine, is_encrypted
 from ...core.errors import LibraryError
 from ...core.logs import setup_logging
 from ...core.paths import resolve_paths
 from ..i18n import set_language, tr
+from ..security import ask_to_unlock
 from ..theme import apply_theme
 from .window import MainWindow
 
 log = logging.getLogger(__name__)
 
 
-def open_engine_or_repair(paths, settings: Settings) -> RagEngine | None:
-    """The engine; a damaged library gets a plain explanation and a Repair button instead of a crash."""
+def open_engine_or_repair(paths, settings: Settings, key=None) -> RagEngine | None:
+    """The engine; a damaged library gets a plain explanation and a Repair button instead of a crash.
+    ``key``: an encrypted library's (``ask_to_unlock``)."""
     while True:
         try:
-            return RagEngine(paths, settings)
+            return RagEngine(paths, settings, key=key)
         except LibraryError as exc:
             box = QMessageBox(QMessageBox.Icon.Warning, tr("The library needs repair"), str(exc))
             box.setInformativeText(
@@ -40,11 +42,11 @@ def open_engine_or_repair(paths, settings: Settings) -> RagEngine | None:
             box.exec()
             if box.clickedButton() is not repair:
                 return None
-            if not _repair_with_progress(paths, settings):
+            if not _repair_with_progress(paths, settings, key):
                 return None
 
 
-def _repair_with_progress(paths, settings: Settings) -> bool:
+def _repair_with_progress(paths, settings: Settings, key=None) -> bool:
     """Run the repair off the UI thread while a progress dialog shows what it does."""
     from PySide6.QtWidgets import QProgressDialog
 
@@ -58,7 +60,7 @@ def _repair_with_progress(paths, settings: Settings) -> bool:
 
     def work() -> None:
         try:
-            outcome["report"] = repair_library(paths, settings)
+            outcome["report"] = repair_library(paths, settings, key=key)
         except Exception as exc:  # noqa: BLE001 - shown to the user below; the log has the details
             log.exception("repair failed")
             outcome["error"] = str(exc)
@@ -88,8 +90,13 @@ def run_app(data_dir: str | None = None) -> int:
     settings = Settings.load(paths.settings_file)
     apply_theme(app, settings.ui_theme)
     set_language(settings.ui_language)
-    setup_logging(paths.logs_dir, redact=settings.redact_personal_data)
-    engine = open_engine_or_repair(paths, settings)
+    key = None
+    if is_encrypted(paths):  # the passphrase before anything of the library is read
+        key = ask_to_unlock(paths)
+        if key is None:
+            return 1
+    setup_logging(paths.logs_dir, redact=settings.redact_personal_data, private=key is not None)
+    engine = open_engine_or_repair(paths, settings, key)
     if engine is None:
         return 1
     window = build_window(engine)

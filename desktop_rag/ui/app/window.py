@@ -213,7 +213,9 @@ class MainWindow(LibraryActions, ConversationActions, AnsweringActions, QMainWin
         old = self.engine.settings
         self.engine.settings = settings
         if old.redact_personal_data != settings.redact_personal_data:
-            setup_logging(self.engine.paths.logs_dir, redact=settings.redact_personal_data)
+            setup_logging(
+                self.engine.paths.logs_dir, redact=settings.redact_personal_data, private=self.engine.key is not None
+            )
         model_keys = ("llm_model", "llm_context_tokens", "llm_gpu_layers", "llm_threads")
         if any(getattr(old, k) != getattr(settings, k) for k in model_keys):
             self.answers.model = None

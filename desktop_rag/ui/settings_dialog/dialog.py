@@ -18,6 +18,7 @@ from ...core.errors import UserError
 from ...core.paths import AppPaths
 from ..i18n import tr
 from ..models_dialog.discovery import ModelScanner
+from ..security import SecurityGroup
 from .groups import SettingsGroups
 from .model_choice import ModelChoice
 from .widgets import _ERROR_STYLE
@@ -57,6 +58,7 @@ class SettingsDialog(SettingsGroups, ModelChoice, QDialog):
         if isinstance(parent, AppPaths):  # SettingsDialog(settings, paths)
             parent, paths = None, parent
         super().__init__(parent)
+        self.security_group: SecurityGroup | None = None
         if isinstance(source, Settings):
             if paths is None:
                 raise TypeError("paths are needed with a Settings object")
@@ -65,6 +67,7 @@ class SettingsDialog(SettingsGroups, ModelChoice, QDialog):
         else:  # a RagEngine
             settings, paths = source.settings, source.paths
             list_models = source.models
+            self.security_group = SecurityGroup(source)
         assert paths is not None
         self.paths = paths
         self.original = copy.deepcopy(settings)
@@ -80,6 +83,8 @@ class SettingsDialog(SettingsGroups, ModelChoice, QDialog):
         layout.addWidget(self._answers_group())
         layout.addWidget(self._documents_group())
         layout.addWidget(self._privacy_group())
+        if self.security_group is not None:  # acts at once (on the engine), not on OK
+            layout.addWidget(self.security_group)
         layout.addWidget(self._data_group())
         self.error_label = QLabel()
         self.error_label.setWordWrap(True)

@@ -19,14 +19,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from ...crypto import LibraryKey
 from ...errors import LibraryError, LibraryTooNew, UserError
 from ...paths import private_file
 from ..keyword_text import ANALYZER_VERSION, analyze
 from .connection import (
     QUICK_CHECK_MAX_BYTES,
+    DatabaseError,
+    Error,
     LibraryCorrupt,
+    OperationalError,
     _check_file,
-    _Connection,
+    connect,
     corrupt_message,
     is_damage,
 )
@@ -39,8 +43,11 @@ __all__ = [
     "HEADING_SEP",
     "MIGRATIONS",
     "QUICK_CHECK_MAX_BYTES",
+    "DatabaseError",
     "DocumentRow",
+    "Error",
     "FolderRow",
+    "OperationalError",
     "Store",
     "chunk_filter",
     "corrupt_message",
@@ -51,8 +58,10 @@ __all__ = [
 class Store(LibraryRecords, ChunkVectors, SearchSupport):
     """Access to the library database; safe to share between threads (one connection each)."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, key: LibraryKey | None = None):
+        """Open (creating or upgrading) the database at ``path``; ``key``: it is encrypted (SQLCipher)."""
         self.path = path
+        self.key = key
         # Owner-only before SQLite opens it: its -wal/-shm files take the database file's mode.
         try:
             for file in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
@@ -61,8 +70,11 @@ class Store(LibraryRecords, ChunkVectors, SearchSupport):
             pass  # a missing or read-only folder: SQLite says why below
         self._local = threading.local()
         self._write_lock = threading.RLock()
+        self._connections: list = []  # every thread's, so that close_all() can close them all
+        self._connections_lock = threading.Lock()
+        self._generation = 0  # bumped by reopen(): every thread then opens a new connection
         try:
-            _check_file(path)  # header and size, before SQLite touches the file
+            _check_file(path, encrypted=key is not None)  # header and size, before SQLite touches the file
             if not path.exists() or path.stat().st_size <= QUICK_CHECK_MAX_BYTES:
                 self.check_integrity()
             with self.transaction() as db:
@@ -70,7 +82,7 @@ class Store(LibraryRecords, ChunkVectors, SearchSupport):
         except LibraryError:
             self.close()
             raise
-        except sqlite3.DatabaseError as exc:  # locked, unreadable, read-only, disk full: not damage
+        except DatabaseError as exc:  # locked, unreadable, read-only, disk full: not damage
             self.close()
             raise UserError(f"cannot open the library database {path}: {exc}") from exc
 
@@ -78,9 +90,12 @@ class Store(LibraryRecords, ChunkVectors, SearchSupport):
     @property
     def db(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, factory=_Connection)
-            conn.library_path = self.path
+        if conn is None or getattr(self._local, "generation", 0) != self._generation:
+            conn = connect(self.path, self.key)
+            with self._connections_lock:
+                self._connections.append(conn)
+            self._local.generation = self._generation
+            self._local.stemmer_ready = False  # per-connection temp tables (search_support) are not there yet
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
@@ -101,10 +116,29 @@ class Store(LibraryRecords, ChunkVectors, SearchSupport):
             db.execute("COMMIT")
 
     def close(self) -> None:
+        """Close this thread's connection."""
         conn = getattr(self._local, "conn", None)
         if conn is not None:
             conn.close()
             self._local.conn = None
+            with self._connections_lock:
+                self._connections = [c for c in self._connections if c is not conn]
+
+    def close_all(self) -> None:
+        """Close every thread's connection (before the database file is replaced); ``reopen`` after."""
+        with self._write_lock, self._connections_lock:
+            for conn in self._connections:
+                conn.close()
+            self._connections = []
+            self._generation += 1  # other threads' closed connections are replaced on their next use
+        self._local.conn = None
+
+    def reopen(self, key: LibraryKey | None) -> None:
+        """Use the database file as it is now, with ``key`` (after encryption was turned on or off or
+        the passphrase changed): whoever holds this store (chats, sessions) goes on with it."""
+        with self._write_lock:
+            self.close_all()
+            self.key = key
 
     def _migrate(self, db: sqlite3.Connection) -> None:
         version = db.execute("PRAGMA user_version").fetchone()[0]

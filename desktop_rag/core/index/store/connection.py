@@ -1,5 +1,10 @@
 """Opening the library database safely: cheap file checks before SQLite touches it, and
-connections that report damage SQLite meets later as LibraryCorrupt (with the way out)."""
+connections that report damage SQLite meets later as LibraryCorrupt (with the way out).
+
+Two drivers: the standard ``sqlite3`` for a plain library, ``sqlcipher3`` (SQLite with SQLCipher's
+page encryption) for an encrypted one. Their exception classes are unrelated, so the store catches
+``Error`` / ``DatabaseError`` / ``OperationalError`` from here: tuples that cover both.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +12,21 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import ModuleType
 
-from ...errors import LibraryCorrupt
+from ...crypto import LibraryKey
+from ...errors import LibraryCorrupt, UserError
+
+try:  # SQLCipher 4 (zlib licence; SQLCipher itself BSD): a dependency, but a plain library needs none
+    from sqlcipher3 import dbapi2 as sqlcipher
+except ImportError:  # pragma: no cover - a build without it can still open plain libraries
+    sqlcipher = None
+
+_DRIVERS: tuple[ModuleType, ...] = (sqlite3,) if sqlcipher is None else (sqlite3, sqlcipher)
+#: Exception classes of both drivers: ``except DatabaseError`` catches either's.
+Error: tuple[type[Exception], ...] = tuple(d.Error for d in _DRIVERS)
+DatabaseError: tuple[type[Exception], ...] = tuple(d.DatabaseError for d in _DRIVERS)
+OperationalError: tuple[type[Exception], ...] = tuple(d.OperationalError for d in _DRIVERS)
 
 #: Libraries up to this size get SQLite's full ``PRAGMA quick_check`` at every open: at most ~80 ms
 #: warm, ~300 ms from a cold disk (measured ~1.2 ms per MB warm, ~4.6 ms cold; a 100k-chunk library
@@ -30,7 +48,7 @@ def corrupt_message(path: Path, detail: object) -> str:
     )
 
 
-def is_damage(exc: sqlite3.DatabaseError) -> bool:
+def is_damage(exc: Exception) -> bool:
     """Whether SQLite says the file is damaged or not a database (not: locked, read-only, full)."""
     code = getattr(exc, "sqlite_errorcode", None)
     if code is not None:
@@ -38,8 +56,9 @@ def is_damage(exc: sqlite3.DatabaseError) -> bool:
     return "malformed" in str(exc) or "not a database" in str(exc)
 
 
-class _Connection(sqlite3.Connection):
-    """A connection that reports damage SQLite meets, at open or later, as LibraryCorrupt."""
+class _DamageReporting:
+    """Reports damage SQLite meets, at open or later, as LibraryCorrupt (mixed into both drivers'
+    connection classes)."""
 
     library_path: Path
 
@@ -55,14 +74,43 @@ class _Connection(sqlite3.Connection):
     def _damage_reported(self) -> Iterator[None]:
         try:
             yield
-        except sqlite3.DatabaseError as exc:
+        except DatabaseError as exc:
             if is_damage(exc):
                 raise LibraryCorrupt(corrupt_message(self.library_path, exc), self.library_path) from exc
             raise
 
 
-def _check_file(path: Path) -> None:
-    """Cheap checks of a database file before opening it: the SQLite header, and no missing tail."""
+class _Connection(_DamageReporting, sqlite3.Connection):
+    """A plain library's connection."""
+
+
+_CipherConnection = None if sqlcipher is None else type("_CipherConnection", (_DamageReporting, sqlcipher.Connection), {})
+
+
+def connect(path: Path, key: LibraryKey | None):
+    """A connection in autocommit mode; ``key``: an encrypted library (SQLCipher), keyed before
+    anything is read, its temporary tables kept in memory (no plaintext temp files). Each thread
+    still has its own; any thread may close them all (Store.close_all)."""
+    if key is None:
+        conn = sqlite3.connect(path, timeout=30, isolation_level=None, factory=_Connection, check_same_thread=False)
+    else:
+        if sqlcipher is None:
+            raise UserError("this library is encrypted, but this desktop-rag was built without SQLCipher (sqlcipher3)")
+        conn = sqlcipher.connect(
+            str(path), timeout=30, isolation_level=None, factory=_CipherConnection, check_same_thread=False
+        )
+        conn.execute("PRAGMA cipher_log_level = NONE")  # SQLCipher would print a wrong key's errors on stderr
+        conn.execute(f"PRAGMA key = {key.sqlcipher_key}")
+        conn.execute("PRAGMA temp_store = MEMORY")  # sorts, temp tables, VACUUM: never a plaintext temp file
+    conn.library_path = path
+    return conn
+
+
+def _check_file(path: Path, encrypted: bool = False) -> None:
+    """Cheap checks of a database file before opening it: the SQLite header, and no missing tail
+    (an encrypted file has no readable header: SQLCipher's page checks find damage instead)."""
+    if encrypted:
+        return
     try:
         with open(path, "rb") as handle:
             header = handle.read(100)

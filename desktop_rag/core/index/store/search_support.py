@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 import re
-import sqlite3
 from collections.abc import Iterable, Sequence
 
 from ..keyword_text import FTS_TOKENIZER
+from .connection import OperationalError
 
 # Words FTS5's unicode61 tokenizer always reads as exactly one token (see Store.stems).
 _ONE_TOKEN_WORD = re.compile(r"[A-Za-z0-9]+|[\uac00-\ud7a3]+")
@@ -71,7 +71,7 @@ class SearchSupport:
         for term in terms:
             try:
                 rows = self.db.execute(sql, ('"' + term.replace('"', '""') + '"', *chunk_ids)).fetchall()
-            except sqlite3.OperationalError:
+            except OperationalError:
                 continue
             for (cid,) in rows:
                 found[cid].add(term)

@@ -8,6 +8,8 @@ from contextlib import contextmanager
 
 import numpy as np
 
+from .connection import Error
+
 
 class ChunkVectors:
     """Store methods for chunk texts and embeddings (mixed into Store, which provides ``db`` and
@@ -108,7 +110,7 @@ class ChunkVectors:
         except BaseException:
             try:
                 db.execute("ROLLBACK")
-            except sqlite3.Error:
+            except Error:
                 pass  # the error being raised says what went wrong
             raise
         db.execute("COMMIT")

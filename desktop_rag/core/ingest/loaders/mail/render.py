@@ -1,6 +1,7 @@
 """Turn a :class:`~.model.Mail` into page texts, indexing its attachments with the other loaders.
 
-An attachment whose extension has a loader is written to a private temporary folder and read with
+An attachment whose extension has a loader is written to a private temporary folder (in memory,
+on /dev/shm, where the system has it: an attachment's text is never written to the disk) and read with
 :func:`load_document`, so a PDF attached to a mail is searchable with its own page numbers and
 cited as "report.pdf". Attached or embedded messages are read here, in-process, so their depth is
 known and bounded. What cannot be indexed is named in the mail's text ("Attachments: a.png") so it
@@ -10,6 +11,7 @@ can still be found by name; an attachment that fails is a warning, never a failu
 from __future__ import annotations
 
 import mimetypes
+import os
 import re
 import shutil
 import tempfile
@@ -27,6 +29,7 @@ MAX_ATTACHMENTS = 500  # per message: more is a hostile file, not correspondence
 NestedReader = Callable[[bytes], list[tuple[str, Mail]]]
 _NESTED_READERS: dict[str, NestedReader] = {}
 
+_RAM_FOLDER = Path("/dev/shm")  # Linux's memory-backed tmpfs
 _UNSAFE_NAME_CHARS_RE = re.compile(r'[\x00-\x1f\x7f<>:"|?*]')
 _NAME_LIMIT = 120
 
@@ -51,6 +54,14 @@ def register_mail_format(ext: str, reader: NestedReader) -> None:
     register_loader([ext], load)
 
 
+def temp_folder() -> str | None:
+    """Where attachments are unpacked: memory (/dev/shm) when it is there and writable, else the
+    system's temporary folder (None)."""
+    if _RAM_FOLDER.is_dir() and os.access(_RAM_FOLDER, os.W_OK | os.X_OK):
+        return str(_RAM_FOLDER)
+    return None
+
+
 class _Context:
     """State shared by one top-level load: temp folder, attachment byte budget, warnings."""
 
@@ -63,7 +74,7 @@ class _Context:
 
     def temp_file(self, name: str) -> Path:
         if self._tmp is None:
-            self._tmp = Path(tempfile.mkdtemp(prefix="desktop-rag-mail-"))  # mode 0700
+            self._tmp = Path(tempfile.mkdtemp(prefix="desktop-rag-mail-", dir=temp_folder()))  # mode 0700
         self._count += 1
         folder = self._tmp / str(self._count)  # one folder each: equal names never collide
         folder.mkdir(mode=0o700)
