@@ -58,6 +58,13 @@ def _print_answer_notes(result, shown) -> None:
         print(f"\nwarning: {marks} in the answer point to no source; do not rely on them")
     if result.uncited:
         print("\nwarning: the answer cites no source; check it against the passages below")
+    if result.support is not None:
+        for sentence in result.support.flagged:
+            said = shown(" ".join(sentence.text.split()))
+            if sentence.corrected is not None:
+                print(f"\ncheck: the cited source does not say this; [{sentence.corrected}] does: {said}")
+            else:
+                print(f"\ncheck: not found in the sources: {said}")
     if result.omitted_sources:
         print(f"\nnote: {result.omitted_sources} retrieved passages did not fit in the model's context")
     if result.sources:

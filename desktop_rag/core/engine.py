@@ -23,6 +23,7 @@ from pathlib import Path
 from .answer.answering import AnswerOptions, AnswerResult, ChatSession
 from .answer.conversations import ConversationStore
 from .answer.export import conversation_markdown
+from .answer.support import SupportChecker
 from .config import Settings
 from .errors import ReembedRequired, UserError
 from .index.indexer import Indexer, ProgressCallback
@@ -348,10 +349,17 @@ class RagEngine:
                 stop=tuple(s for s in settings.stop_sequences if s),
             ),
             dense_threshold=None if self.reembed_needed else self.embedder.on_topic_cosine,
+            check_support=settings.check_support,
         )
         return ChatSession(
-            model, self.store, search, options, dense_trusted=lambda q: self.embedder.language_coverage(q) >= 0.8
+            model, self.store, search, options, dense_trusted=lambda q: self.embedder.language_coverage(q) >= 0.8,
+            checker=self.support_checker(),
         )
+
+    def support_checker(self) -> SupportChecker:
+        """The per-sentence support check, with the embedder's meaning signal where it is calibrated."""
+        cosines = self.embedder.support_cosine
+        return SupportChecker(self.embedder.embed_passages, cosines) if cosines else SupportChecker()
 
     # -- status and watching -------------------------------------------------------------------
     def status(self) -> dict:

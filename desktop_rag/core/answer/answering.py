@@ -18,9 +18,10 @@ from ..index.keyword_text import query_terms
 from ..index.store import Store
 from ..models.llm import GenerationOptions, GenerationStats, LocalModel
 from ..types import Hit
-from .grounding import assess_relevance, is_refusal, map_citations
+from .grounding import Citation, assess_relevance, is_refusal, map_citations
 from .prompting import Conversation, PromptBuilder, Source, Turn, refusal
 from .results import AnswerResult, SavedTurn
+from .support import MISCITED, SupportChecker
 
 SearchFn = Callable[[str, int], list[Hit]]
 
@@ -53,6 +54,7 @@ class AnswerOptions:
     generation: GenerationOptions = GenerationOptions()
     dense_threshold: float | None = None  # the embedder's calibrated on-topic cosine, if any
     coverage_threshold: float = 0.5
+    check_support: bool = True  # per-sentence support check of every answer (support.py)
 
 
 class ChatSession:
@@ -65,8 +67,10 @@ class ChatSession:
         search: SearchFn,
         options: AnswerOptions = AnswerOptions(),
         dense_trusted: Callable[[str], bool] | None = None,
+        checker: SupportChecker | None = None,
     ):
         self.model = model
+        self.checker = checker or SupportChecker()  # words, numbers and names only, without an embedder
         # Whether the embedding model reads the question's language (an English model's cosines
         # on Korean text say nothing): only then may its similarity vouch for relevance.
         self.dense_trusted = dense_trusted or (lambda question: True)
@@ -163,8 +167,20 @@ class ChatSession:
         if is_refusal(result.answer):
             result.abstained, result.abstain_reason = True, "the model found no answer in the sources"
             result.citations = []
+        elif self.options.check_support and result.answer and not result.cancelled:
+            self._check_support(result, visible)
         if result.answer:
             self.conversation.turns.append(Turn(result.question, result.answer, tuple(s.n for s in new_sources)))
+
+
+    def _check_support(self, result: AnswerResult, visible: dict[int, Source]) -> None:
+        """Verdicts per sentence; a source that supports a miscited sentence joins the citations."""
+        result.support = self.checker.check(result.answer, {n: s.hit.text for n, s in visible.items()})
+        cited = {c.n for c in result.citations}
+        for sentence in result.support.sentences:
+            if sentence.verdict == MISCITED and sentence.corrected not in cited and sentence.corrected in visible:
+                result.citations.append(Citation(sentence.corrected, visible[sentence.corrected]))
+                cited.add(sentence.corrected)
 
 
 def _saved_source(item: dict) -> Source | None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from ..models.llm import GenerationStats
 from .grounding import Citation, Relevance
 from .prompting import Source
+from .support import SupportReport
 
 
 @dataclass
@@ -27,6 +28,7 @@ class AnswerResult:
     cancelled: bool = False
     language: str = "en"
     retrieval_s: float = 0.0  # search and relevance check, before the model starts
+    support: SupportReport | None = None  # per-sentence verdicts (None: not checked)
 
     @property
     def ttft_s(self) -> float:
@@ -60,6 +62,7 @@ class AnswerResult:
             "omitted_sources": self.omitted_sources,
             "relevance": self.relevance.as_dict() if self.relevance else None,
             "cancelled": self.cancelled,
+            "support": self._support_json(shown),
             "timing": {
                 "ttft_s": round(self.ttft_s, 3),
                 "retrieval_s": round(self.retrieval_s, 3),
@@ -69,6 +72,17 @@ class AnswerResult:
                 "generated_tokens": stats.generated_tokens if stats else 0,
             },
         }
+
+
+    def _support_json(self, shown: Callable[[str], str]) -> dict | None:
+        if self.support is None:
+            return None
+        data = self.support.as_dict()
+        for sentence in data["sentences"]:
+            sentence["text"] = shown(sentence["text"])
+            if sentence["span"]:
+                sentence["span"]["text"] = shown(sentence["span"]["text"])
+        return data
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,9 @@ class Embedder(ABC):
     #: Cosine similarity above which a passage is on the question's topic, measured for the
     #: built-in models (benchmarks/abstention.py); None: relevance is judged by words alone.
     on_topic_cosine: float | None = None
+    #: Cosines of an unrelated and of a paraphrasing sentence-span pair, measured for the built-in
+    #: models (benchmarks/support_check.py); None: the support check uses words alone.
+    support_cosine: tuple[float, float] | None = None
 
     @property
     @abstractmethod
