@@ -53,6 +53,8 @@ def _cmd_ask(args, paths: AppPaths) -> int:
 
 
 def _print_answer_notes(result, shown) -> None:
+    for warning in result.warnings:
+        print(f"\nwarning: {warning}")
     if result.unknown_citations:
         marks = ", ".join(f"[{n}]" for n in result.unknown_citations)
         print(f"\nwarning: {marks} in the answer point to no source; do not rely on them")

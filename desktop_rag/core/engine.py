@@ -341,12 +341,16 @@ class RagEngine:
         def search(query: str, k: int):
             return self.search(query, k, collections, folders)
 
+        # The model's own recommended top-k/top-p/repeat penalty where its file names them; the
+        # temperature stays the user's (0 by default: the same question gets the same answer).
+        recommended = {k: v for k, v in model.info.sampling_defaults().items() if k in ("top_k", "top_p", "repeat_penalty")}
         options = AnswerOptions(
             sources=settings.answer_sources,
             generation=GenerationOptions(
                 max_tokens=settings.max_answer_tokens,
                 temperature=settings.temperature,
                 stop=tuple(s for s in settings.stop_sequences if s),
+                **recommended,
             ),
             dense_threshold=None if self.reembed_needed else self.embedder.on_topic_cosine,
             check_support=settings.check_support,

@@ -22,8 +22,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .answer_marks import CITE, colour_notes, marked_markdown, span_source
 from .i18n import tr
 from .markdown_view import MarkdownView
+from .reasoning_view import ReasoningView
 from .source_cards import SourceCards, highlight_style, one_line
 
 _WORD = re.compile(r"[\w가-힣]{2,}")
@@ -97,6 +99,8 @@ class TurnWidget(QFrame):
         question_row.addStretch(1)
         question_row.addWidget(self.question_label)
         self.answer_view = _AnswerView()
+        self.answer_view.anchorClicked.connect(lambda url: self._on_link(url.toString()))
+        self.reasoning_view = ReasoningView()
         self.sources_label = QLabel(tr("Sources"))  # the heading of the source cards
         self.sources_label.setProperty("role", "muted")
         self.sources_label.hide()
@@ -122,6 +126,7 @@ class TurnWidget(QFrame):
         footer.addWidget(self.regenerate_button)
         layout.addLayout(question_row)
         layout.addWidget(self.answer_view)
+        layout.addWidget(self.reasoning_view)
         layout.addWidget(self.notes_label)
         layout.addWidget(self.sources_label)
         layout.addWidget(self.source_cards)
@@ -141,13 +146,17 @@ class TurnWidget(QFrame):
         self._render()
 
     def _render(self) -> None:
-        self.answer_view.set_markdown(self.redact(self.answer_text))
+        support = (self.result or {}).get("support")
+        self.answer_view.set_markdown(self.redact(marked_markdown(self.answer_text, support)))
+        if support:
+            colour_notes(self.answer_view)
 
     # -- finished ------------------------------------------------------------------------------
     def finish(self, result: dict, cancelled: bool = False) -> None:
         """Show the final answer, its sources and timing (``result`` is AnswerResult.to_json())."""
         self.result = result
         self._render_timer.stop()
+        support = result.get("support") or {}
         self.set_answer(result.get("answer") or self.answer_text)
         terms = highlight_terms(self.question)
         cited = {c["n"] for c in result.get("citations", [])}
@@ -159,7 +168,8 @@ class TurnWidget(QFrame):
             self.sources_label.setText(tr("Sources") + f" · {len(sources)}")
             self.sources_label.show()
             self.source_cards.show()
-        notes = []
+        self.reasoning_view.set_reasoning(self.redact(result.get("reasoning") or ""))
+        notes = [tr("Chat template problem: ") + w for w in result.get("warnings") or ()]
         if cancelled:
             notes.append(tr("Stopped."))
         if result.get("unknown_citations"):
@@ -167,6 +177,9 @@ class TurnWidget(QFrame):
             notes.append(tr("These markers point to no source: ") + marks)
         if not result.get("abstained") and not cancelled and result.get("answer") and not result.get("citations"):
             notes.append(tr("The answer cites no source: check it against the passages below."))
+        flagged = support.get("unsupported", 0) + support.get("miscited", 0)
+        if flagged:
+            notes.append(tr("{n} sentences are not supported by the source they cite: see the marks in the answer.").format(n=flagged))
         if result.get("omitted_sources"):
             notes.append(tr("Some retrieved passages did not fit in the model's context: ") + str(result["omitted_sources"]))
         if notes:
@@ -184,12 +197,21 @@ class TurnWidget(QFrame):
         QGuiApplication.clipboard().setText(self.redact(self.answer_text))
 
     def _on_link(self, link: str) -> None:
-        if self.result and link.startswith("source:"):
-            n = int(link.split(":", 1)[1])
-            for source in self.result.get("sources", []):
-                if source["n"] == n:
-                    self.source_activated.emit({**source, "terms": highlight_terms(self.question)})
-                    return
+        """``source:<n>`` opens a source; ``cite:<sentence>:<n>`` opens the span of source n that
+        supports that sentence of the answer."""
+        if not self.result or not link.startswith(("source:", CITE + ":")):
+            return
+        parts = link.split(":")
+        n = int(parts[-1])
+        sentence = None
+        if parts[0] == CITE:
+            sentences = (self.result.get("support") or {}).get("sentences") or []
+            sentence = sentences[int(parts[1])] if int(parts[1]) < len(sentences) else None
+        for source in self.result.get("sources", []):
+            if source["n"] == n:
+                shown = span_source(source, sentence, n) if sentence else source
+                self.source_activated.emit({**shown, "terms": highlight_terms(self.question)})
+                return
 
     def activate_source(self, n: int) -> None:
         """As if the user clicked source [n] (keyboard use, tests)."""

@@ -22,6 +22,7 @@ from .grounding import Citation, assess_relevance, is_refusal, map_citations
 from .prompting import Conversation, PromptBuilder, Source, Turn, refusal
 from .results import AnswerResult, SavedTurn
 from .support import MISCITED, SupportChecker
+from .thinking import ThinkFilter
 
 SearchFn = Callable[[str, int], list[Hit]]
 
@@ -79,7 +80,8 @@ class ChatSession:
         self.options = options
         self.conversation = Conversation()
         self.builder = PromptBuilder(
-            model, model.info.chat_template, model.token_text(model.bos_token), model.token_text(model.eos_token)
+            model, model.info.chat_template, model.token_text(model.bos_token), model.token_text(model.eos_token),
+            has_token=getattr(model, "has_token", lambda text: False),
         )
 
     def reset(self) -> None:
@@ -143,6 +145,8 @@ class ChatSession:
             yield result.answer
             return
 
+        if built.warning:
+            result.warnings.append(built.warning)
         result.sources = built.sources
         result.omitted_sources = len(built.omitted)
         result.turns_dropped = built.turns_dropped
@@ -151,12 +155,24 @@ class ChatSession:
         options = GenerationOptions(**{**self.options.generation.__dict__, "stop": built.stop + self.options.generation.stop})
         pieces: list[str] = []
         result.retrieval_s = time.perf_counter() - started
+        think = ThinkFilter(thinking=built.thinking)
         try:
-            for piece in self.model.stream(built.tokens, options, cancel, stats):
+            for raw in self.model.stream(built.tokens, options, cancel, stats):
+                piece = think.feed(raw)
+                result.reasoning = think.reasoning_text
+                if not piece:
+                    continue
+                if not pieces:
+                    piece = piece.lstrip()  # after a <think> block
                 pieces.append(piece)
                 result.answer = "".join(pieces)
                 yield piece
+            tail = think.flush()
+            if tail:
+                pieces.append(tail)
+                yield tail
         finally:
+            result.reasoning = think.reasoning_text
             result.answer = "".join(pieces).strip()
             result.cancelled = stats.stop_reason == "cancelled" or cancel.is_set()
             self._finish(result, built.new_sources)

@@ -29,6 +29,8 @@ class AnswerResult:
     language: str = "en"
     retrieval_s: float = 0.0  # search and relevance check, before the model starts
     support: SupportReport | None = None  # per-sentence verdicts (None: not checked)
+    reasoning: str = ""  # a reasoning model's <think> text: never part of the answer, never cited
+    warnings: list[str] = field(default_factory=list)  # e.g. the chat template failed, a fallback was used
 
     @property
     def ttft_s(self) -> float:
@@ -63,6 +65,8 @@ class AnswerResult:
             "relevance": self.relevance.as_dict() if self.relevance else None,
             "cancelled": self.cancelled,
             "support": self._support_json(shown),
+            "reasoning": shown(self.reasoning) if self.reasoning else None,
+            "warnings": list(self.warnings),
             "timing": {
                 "ttft_s": round(self.ttft_s, 3),
                 "retrieval_s": round(self.retrieval_s, 3),

@@ -173,6 +173,11 @@ class LocalModel:
             return [self._llama.token_bos()] if add_bos else []
         return self._llama.tokenize(text.encode("utf-8"), add_bos=add_bos, special=special)
 
+    def has_token(self, text: str) -> bool:
+        """Whether ``text`` is one control token of the vocabulary (``<|im_start|>`` for ChatML models)."""
+        tokens = self.tokenize(text, special=True)
+        return len(tokens) == 1 and tokens != self.tokenize(text)
+
     def count_tokens(self, text: str) -> int:
         return len(self.tokenize(text))
 
