@@ -16,6 +16,7 @@ modules (types, errors, paths, config, logs, privacy), never from a stage's sub-
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -359,6 +360,16 @@ class RagEngine:
             model, self.store, search, options, dense_trusted=lambda q: self.embedder.language_coverage(q) >= 0.8,
             checker=self.support_checker(),
         )
+
+    def find_document(self, name: str) -> str:
+        """The indexed document a user means by ``name`` (its path or file name)."""
+        resolved = str(Path(name).expanduser().resolve()) if os.sep in name else name
+        found = self.store.documents_named(resolved) or self.store.documents_named(name)
+        if not found:
+            raise UserError(f"no indexed document is called {name!r}")
+        if len(found) > 1:
+            raise UserError(f"{len(found)} indexed documents are called {name!r}; give its whole path")
+        return found[0]
 
     def support_checker(self) -> SupportChecker:
         """The per-sentence support check, with the embedder's meaning signal where it is calibrated."""

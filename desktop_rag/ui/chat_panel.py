@@ -26,7 +26,8 @@ from .answer_marks import CITE, colour_notes, marked_markdown, span_source
 from .i18n import tr
 from .markdown_view import MarkdownView
 from .reasoning_view import ReasoningView
-from .source_cards import SourceCards, highlight_style, one_line
+from .snippets import snippet_html
+from .source_cards import SourceCards
 
 _WORD = re.compile(r"[\w가-힣]{2,}")
 _HANGUL = re.compile(r"[가-힣]")
@@ -58,17 +59,21 @@ def highlight_terms(question: str) -> list[str]:
     return list(terms)
 
 
-def highlighted_html(text: str, terms: Sequence[str]) -> str:
-    """``text`` escaped for HTML with ``terms`` marked (case-insensitive)."""
-    escaped = html.escape(text)
-    if not terms:
-        return escaped
-    pattern = re.compile("|".join(re.escape(html.escape(t)) for t in sorted(terms, key=len, reverse=True)), re.IGNORECASE)
-    style = highlight_style()
-    return pattern.sub(lambda m: f'<span style="{style}">{m.group(0)}</span>', escaped)
-
-
 _AnswerView = MarkdownView  # the answer's view (markdown_view.py)
+_COMMAND = re.compile(r"^/(summari[sz]e|요약|ask|질문)\s+(.+)$", re.DOTALL)
+
+
+def document_command(text: str) -> tuple[str, str | None] | None:
+    """``/summarise report.pdf`` -> ("report.pdf", None); ``/ask report.pdf: what about X?`` ->
+    ("report.pdf", "what about X?"); anything else -> None (Korean: ``/요약``, ``/질문``)."""
+    match = _COMMAND.match(text.strip())
+    if not match:
+        return None
+    rest = match.group(2).strip()
+    if match.group(1) in ("ask", "질문"):
+        name, _, question = rest.partition(":")
+        return (name.strip(), question.strip() or None) if name.strip() else None
+    return rest, None
 
 
 class TurnWidget(QFrame):
@@ -162,9 +167,7 @@ class TurnWidget(QFrame):
         cited = {c["n"] for c in result.get("citations", [])}
         sources = result.get("sources", [])
         if sources:
-            self.source_cards.set_sources(
-                sources, cited, lambda source: highlighted_html(self.redact(one_line(source.get("text", ""))), terms)
-            )
+            self.source_cards.set_sources(sources, cited, lambda source: snippet_html(self.redact(source.get("text", "")), terms))
             self.sources_label.setText(tr("Sources") + f" · {len(sources)}")
             self.sources_label.show()
             self.source_cards.show()
@@ -235,6 +238,7 @@ class ChatPanel(QWidget):
     """Transcript plus input. Emits requests; the main window runs them through the engine."""
 
     send_requested = Signal(str)
+    document_requested = Signal(str, object)  # file name or path, question (None: summarise)
     stop_requested = Signal()
     regenerate_requested = Signal()
     source_activated = Signal(object)
@@ -395,7 +399,11 @@ class ChatPanel(QWidget):
         if not question or self.answering:
             return
         self.input.clear()
-        self.send_requested.emit(question)
+        command = document_command(question)
+        if command:
+            self.document_requested.emit(*command)
+        else:
+            self.send_requested.emit(question)
 
     def stop(self) -> None:
         if self.answering:

@@ -18,6 +18,7 @@ from ..index.keyword_text import query_terms
 from ..index.store import Store
 from ..models.llm import GenerationOptions, GenerationStats, LocalModel
 from ..types import Hit
+from .document_answer import DocumentAnswerer, ProgressFn
 from .grounding import Citation, assess_relevance, is_refusal, map_citations
 from .prompting import Conversation, PromptBuilder, Source, Turn, refusal
 from .results import AnswerResult, SavedTurn
@@ -176,6 +177,20 @@ class ChatSession:
             result.answer = "".join(pieces).strip()
             result.cancelled = stats.stop_reason == "cancelled" or cancel.is_set()
             self._finish(result, built.new_sources)
+
+    def ask_document(self, path: str, question: str | None = None, progress: ProgressFn | None = None,
+                     cancel: threading.Event | None = None) -> AnswerResult:  # fmt: skip
+        """Summarise the indexed document ``path``, or answer ``question`` from all of it (map-reduce
+        over its chunks, document_answer.py); its parts become sources of this conversation."""
+        answerer = DocumentAnswerer(
+            self.model, self.store, self.builder, self.options.generation, min(160, self.options.generation.max_tokens)
+        )
+        before = set(self.conversation.sources)
+        result = answerer.run(path, question, progress, cancel, number=self.conversation.number_for)
+        if result.answer and not result.abstained:
+            new = tuple(s.n for s in result.sources if s.n not in before)
+            self.conversation.turns.append(Turn(result.question, result.answer, new))
+        return result
 
     def _finish(self, result: AnswerResult, new_sources: Sequence[Source]) -> None:
         visible = {s.n: s for s in result.sources}

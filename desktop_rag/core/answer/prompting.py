@@ -242,6 +242,14 @@ class PromptBuilder:
                 return candidate
         return Source(source.n, _with_text(source.hit, "[…]"), truncated=True)
 
+    def render_messages(self, messages: list[tuple[str, str]]) -> tuple[list[int], tuple[str, ...]]:
+        """Tokens and stop texts for plain (role, content) messages (whole-document answers)."""
+        return self._render(messages)
+
+    def count(self, text: str) -> int:
+        """Tokens ``text`` costs as message content."""
+        return self._count(text)
+
     def _render(self, messages: list[tuple[str, str]]) -> tuple[list[int], tuple[str, ...]]:
         if self.template is not None:
             return self.template.render(messages, self.model)
