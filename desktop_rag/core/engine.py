@@ -24,7 +24,7 @@ from pathlib import Path
 from .answer.answering import AnswerOptions, AnswerResult, ChatSession
 from .answer.conversations import ConversationStore
 from .answer.export import conversation_markdown
-from .answer.support import SupportChecker
+from .answer.support import SupportChecker, checker_for
 from .config import Settings
 from .errors import ReembedRequired, UserError
 from .index.indexer import Indexer, ProgressCallback
@@ -373,8 +373,7 @@ class RagEngine:
 
     def support_checker(self) -> SupportChecker:
         """The per-sentence support check, with the embedder's meaning signal where it is calibrated."""
-        cosines = self.embedder.support_cosine
-        return SupportChecker(self.embedder.embed_passages, cosines) if cosines else SupportChecker()
+        return checker_for(None if self.reembed_needed else self.embedder)
 
     # -- status and watching -------------------------------------------------------------------
     def status(self) -> dict:

@@ -10,7 +10,14 @@ import pytest
 
 from desktop_rag.core.answer.answering import AnswerOptions, ChatSession
 from desktop_rag.core.answer.sentences import split_sentences
-from desktop_rag.core.answer.support import MISCITED, NOT_CHECKED, SUPPORTED, UNSUPPORTED, SupportChecker
+from desktop_rag.core.answer.support import (
+    MISCITED,
+    NOT_CHECKED,
+    SUPPORTED,
+    UNSUPPORTED,
+    SupportChecker,
+    checker_for,
+)
 from desktop_rag.core.models.llm import GenerationStats
 from desktop_rag.core.types import Hit
 
@@ -72,10 +79,10 @@ class _ScriptedModel:
         yield from (word + " " for word in self.answer.split())
 
 
-def _session(answer: str, options: AnswerOptions = AnswerOptions()) -> ChatSession:
+def _session(answer: str, options: AnswerOptions | None = None) -> ChatSession:
     hits = [Hit(10 + i, f"/docs/{name}.txt", 1, text, 100, 100 + len(text), (), "c", 1.0) for i, (name, text) in enumerate((("seoul", SEOUL), ("busan", BUSAN)))]
     store = SimpleNamespace(chunk_count=lambda: 2, term_document_counts=lambda terms: {}, terms_in_chunks=lambda terms, ids: {i: set(terms) for i in ids})
-    return ChatSession(_ScriptedModel(answer), store, lambda q, k: hits, options)
+    return ChatSession(_ScriptedModel(answer), store, lambda q, k: hits, options or AnswerOptions())
 
 
 def test_the_answer_result_and_its_json_carry_verdicts_spans_and_corrections():
@@ -102,7 +109,7 @@ def test_labelled_set_precision_and_recall_with_the_default_embedder(e5):
     from benchmarks.support_check import evaluate, load_set, metrics
 
     cases = load_set()
-    result = evaluate(SupportChecker(e5.embed_passages, e5.support_cosine), cases)
+    result = evaluate(checker_for(e5), cases)
     for lang in ("ko", "en"):
         m = metrics(result["rows"], lang)
         assert m["flag_precision"] >= 0.9 and m["flag_recall"] >= 0.9, (lang, m)

@@ -165,6 +165,8 @@ class ChatSession:
                     continue
                 if not pieces:
                     piece = piece.lstrip()  # after a <think> block
+                    if not piece:
+                        continue
                 pieces.append(piece)
                 result.answer = "".join(pieces)
                 yield piece

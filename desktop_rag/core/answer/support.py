@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..index.keyword_text import search_terms
+from ..models.embedder import Embedder
 from .sentences import Sentence, passage_spans, split_sentences
 
 Embed = Callable[[Sequence[str]], np.ndarray]  # texts -> (n, dim) L2-normalised rows
@@ -38,7 +39,8 @@ LEXICAL_WEIGHT = 0.6
 MEANING_WEIGHT = 0.4
 NUMBER_PENALTY = 0.6  # times the share of the sentence's numbers the passage lacks
 NAME_PENALTY = 0.3  # times the share of its names the passage lacks
-DEFAULT_THRESHOLD = 0.5
+DEFAULT_THRESHOLD = 0.55
+MEANING_BAND = 0.15
 
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 # Korean endings and particles as bigrams: they say nothing about the claim.
@@ -50,6 +52,20 @@ _KO_FUNCTION = frozenset(
 _EN_WEAK = frozenset("also has have had using used use one two new many much well may might must shall".split())
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*")
 _LATIN_NAME = re.compile(r"(?<![\w])([A-Z][A-Za-z0-9\-]+|[A-Z]{2,}[0-9]*)")
+
+
+def checker_for(embedder: Embedder | None, threshold: float = DEFAULT_THRESHOLD) -> SupportChecker:
+    """The check as the app runs it: with ``embedder``'s meaning signal where that model's cosines
+    are calibrated (``support_cosine``), else words, numbers and names alone. Sentences and spans
+    go through the embedder's fast query path (a few short texts per answer)."""
+    cosines = embedder.support_cosine if embedder is not None else None
+    if not cosines:
+        return SupportChecker(threshold=threshold)
+
+    def embed(texts: Sequence[str]) -> np.ndarray:
+        return np.stack([embedder.embed_query(text) for text in texts])
+
+    return SupportChecker(embed, cosines, threshold)
 
 
 def _stem(word: str) -> str:
@@ -156,11 +172,12 @@ class SupportChecker:
     """Scores answer sentences against numbered passages; ``embed`` optional (lexical only without)."""
 
     embed: Embed | None = None
-    cosine_range: tuple[float, float] = (0.75, 0.92)  # the embedder's unrelated..paraphrase cosines
+    cosine_range: tuple[float, float] = (0.85, 0.95)  # the embedder's "not the same claim".."same claim" cosines
     threshold: float = DEFAULT_THRESHOLD
     lexical_weight: float = LEXICAL_WEIGHT
     meaning_weight: float = MEANING_WEIGHT
     candidates: int = 2  # spans per passage whose meaning is compared (the lexically best ones)
+    band: float = MEANING_BAND  # words-only scores this close to the threshold are weighed by meaning
 
     def check(self, answer: str, sources: Mapping[int, str]) -> SupportReport:
         """Verdicts for every sentence of ``answer`` against ``sources`` (number -> passage text)."""
@@ -200,35 +217,39 @@ class SupportChecker:
                     key=lambda item: (-item[0], item[2] - item[1]),
                 )
                 lexical[(i, p.n)] = ranked[: self.candidates]
-        meaning = self._meaning(sentences, passages, lexical) if self.embed is not None else {}
-
         out: dict[int, dict[int, tuple[float, SupportSpan]]] = {}
+        penalties: dict[tuple[int, int], float] = {}
         for i in claims:
             claim = sentences[i].claim
             numbers, names = _numbers(claim), _names(claim)
             for p in passages:
-                best: tuple[float, int, int] | None = None
-                for rank, (cover, a, b) in enumerate(lexical[(i, p.n)]):
-                    score = self._combine(cover, meaning.get((i, p.n, rank)))
-                    if best is None or score > best[0]:
-                        best = (score, a, b)
-                if best is None:
+                ranked = lexical[(i, p.n)]
+                if not ranked:
                     continue
                 missing_numbers = len(numbers - p.numbers) / len(numbers) if numbers else 0.0
                 missing_names = sum(name not in p.lower for name in names) / len(names) if names else 0.0
-                score = best[0] - NUMBER_PENALTY * missing_numbers - NAME_PENALTY * missing_names
-                out.setdefault(i, {})[p.n] = (score, SupportSpan(p.n, best[1], best[2], p.text[best[1] : best[2]]))
+                penalty = NUMBER_PENALTY * missing_numbers + NAME_PENALTY * missing_names
+                penalties[(i, p.n)] = penalty
+                cover, a, b = ranked[0]
+                out.setdefault(i, {})[p.n] = (cover - penalty, SupportSpan(p.n, a, b, p.text[a:b]))
+        if self.embed is not None:
+            self._weigh_meaning(sentences, passages, lexical, penalties, out)
         return out
 
-    def _combine(self, cover: float, cosine: float | None) -> float:
-        if cosine is None:
-            return cover
-        lo, hi = self.cosine_range
-        closeness = min(max((cosine - lo) / (hi - lo), 0.0), 1.0)
-        return self.lexical_weight * cover + self.meaning_weight * closeness
-
-    def _meaning(self, sentences, passages, lexical) -> dict[tuple[int, int, int], float]:
-        """Cosine of each sentence to its candidate spans, all embedded in one batch."""
+    def _weigh_meaning(self, sentences, passages, lexical, penalties, out) -> None:
+        """Where words alone leave a score near the threshold, let meaning decide: the sentence's
+        cosine to its candidate spans joins the score. Only those few pairs are embedded."""
+        lo, hi = self.threshold - self.band, self.threshold + self.band
+        unsure = []
+        for i, by_n in out.items():
+            cited = [n for n in sentences[i].cited if n in by_n]
+            if any(by_n[n][0] > hi for n in cited):
+                continue  # clearly supported by what it cites: nothing for meaning to decide
+            # The cited sources near the threshold; the others only while the cited ones fall short.
+            clear_elsewhere = any(score > hi for n, (score, _) in by_n.items() if n not in cited)
+            unsure += [(i, n) for n, (score, _) in by_n.items() if lo <= score <= hi and (n in cited or not clear_elsewhere)]
+        if not unsure:
+            return
         texts: list[str] = []
         index: dict[str, int] = {}
 
@@ -238,15 +259,22 @@ class SupportChecker:
                 texts.append(text)
             return index[text]
 
-        pairs = []
         by_n = {p.n: p for p in passages}
-        for (i, n), ranked in lexical.items():
-            for rank, (_, a, b) in enumerate(ranked):
-                pairs.append(((i, n, rank), slot(sentences[i].claim), slot(by_n[n].text[a:b])))
-        if not texts:
-            return {}
+        pairs = [((i, n), cover, a, b, slot(sentences[i].claim), slot(by_n[n].text[a:b]))
+                 for i, n in unsure for cover, a, b in lexical[(i, n)]]  # fmt: skip
         vectors = self.embed(texts)
-        return {key: float(vectors[x] @ vectors[y]) for key, x, y in pairs}
+        best: dict[tuple[int, int], tuple[float, int, int]] = {}
+        for key, cover, a, b, x, y in pairs:
+            score = self._combine(cover, float(vectors[x] @ vectors[y])) - penalties[key]
+            if key not in best or score > best[key][0]:
+                best[key] = (score, a, b)
+        for (i, n), (score, a, b) in best.items():
+            out[i][n] = (score, SupportSpan(n, a, b, by_n[n].text[a:b]))
+
+    def _combine(self, cover: float, cosine: float) -> float:
+        lo, hi = self.cosine_range
+        closeness = min(max((cosine - lo) / (hi - lo), 0.0), 1.0)
+        return self.lexical_weight * cover + self.meaning_weight * closeness
 
     def _verdict(self, sentence: Sentence, scores: dict[int, tuple[float, SupportSpan]] | None) -> SentenceSupport:
         base = (sentence.start, sentence.end, sentence.text, sentence.cited)

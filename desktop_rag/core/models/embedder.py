@@ -198,6 +198,9 @@ class SentenceTransformerEmbedder(Embedder):
 # questions reach 0.84 (e5) and 0.41 (MiniLM, English; its cosines on Korean are not used).
 E5_ON_TOPIC_COSINE = 0.85
 MINILM_ON_TOPIC_COSINE = 0.5
+# Query-to-query cosines of a sentence and a passage span that do not / do say the same thing
+# (benchmarks/support_check.py, labelled set): the support check's meaning signal runs between them.
+E5_SUPPORT_COSINE = (0.85, 0.95)
 
 
 def create_embedder(spec: str, models_dir: Path, batch_size: int = 32) -> Embedder:
@@ -211,6 +214,7 @@ def create_embedder(spec: str, models_dir: Path, batch_size: int = 32) -> Embedd
 
         embedder = SentenceTransformerEmbedder(ensure_e5_folder(models_dir), batch_size, name="multilingual-e5-small")
         embedder.on_topic_cosine = E5_ON_TOPIC_COSINE
+        embedder.support_cosine = E5_SUPPORT_COSINE
         return embedder
     if spec == ENGLISH_MINILM:
         try:
