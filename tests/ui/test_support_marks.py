@@ -8,6 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextCursor
 
+from desktop_rag.core.answer.grounding import map_citations
 from desktop_rag.core.answer.prompting import Source
 from desktop_rag.core.answer.results import AnswerResult
 from desktop_rag.core.config import Settings
@@ -30,6 +31,7 @@ def window(qtbot, tmp_path, docs, e5):
     window = MainWindow(engine, load_model=False)
     qtbot.addWidget(window)
     window.show()
+    window.center.setCurrentWidget(window.chat)  # as once a model is loaded
     yield window
     set_language("en")
 
@@ -40,6 +42,7 @@ def _answer(window, question: str, answer: str) -> dict:
     hits = engine.search(question, 3)
     sources = [Source(i + 1, hit) for i, hit in enumerate(hits)]
     result = AnswerResult(question=question, answer=answer, sources=sources)
+    result.citations, result.unknown_citations = map_citations(answer, {s.n: s for s in sources})
     result.support = engine.support_checker().check(answer, {s.n: s.hit.text for s in sources})
     return result.to_json()
 
@@ -81,7 +84,8 @@ def test_unsupported_sentence_is_marked_and_a_citation_click_highlights_its_span
     notes = flagged_notes(turn.answer_view)
     assert len(notes) == 1 and expected in notes[0], "the unsupported sentence carries a visible mark"
     assert expected in turn.answer_view.toPlainText()
-    assert turn.notes_label.isVisible()
+    qtbot.waitUntil(turn.isVisible)
+    assert turn.notes_label.isVisible() and "1" in turn.notes_label.text() and "cites no source" not in turn.notes_label.text()
 
     span = result["support"]["sentences"][0]["span"]
     assert span["n"] == thread_n and "스레드 ID, 프로그램 카운터" in span["text"]
@@ -103,6 +107,7 @@ def test_a_miscited_sentence_shows_the_source_that_supports_it(qtbot, window):
     sentence = result["support"]["sentences"][0]
     assert sentence["verdict"] == "miscited" and sentence["corrected"] == thread_n
     turn = window.chat.show_saved(question, result)
+    qtbot.waitUntil(turn.isVisible)
     shown = turn.answer_view.toPlainText()
     assert f"[{wrong}]" in shown and f"[{thread_n}]" in shown
     _click_anchor(qtbot, turn.answer_view, f"cite:0:{thread_n}")
