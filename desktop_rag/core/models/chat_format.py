@@ -144,6 +144,8 @@ class ChatFormat:
         found += [m for m in KNOWN_END_MARKERS if m in self.source]
         if self.eos_text:
             found.append(self.eos_text)
+        # A SentencePiece tokenizer writes "▁" as a space when the marker comes out as plain text.
+        found += [s.replace("▁", " ") for s in found if "▁" in s]
         return tuple(dict.fromkeys(s for s in found if s))
 
     @cached_property

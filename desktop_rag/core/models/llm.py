@@ -20,6 +20,7 @@ from functools import cached_property
 from pathlib import Path
 
 from ..errors import Cancelled, UserError
+from .cpu_features import safe_model_params
 from .gguf import GGUFInfo, read_gguf_info
 from .system_info import check_model_fits, physical_cores
 
@@ -140,14 +141,16 @@ class LocalModel:
         )
         if layers:
             try:
-                llama = llama_cpp.Llama(n_gpu_layers=layers, **kwargs)
+                with safe_model_params(llama_cpp, self.path):
+                    llama = llama_cpp.Llama(n_gpu_layers=layers, **kwargs)
             except (ValueError, RuntimeError, OSError) as exc:
                 # Most often the GPU lacks memory for the layers: run on the CPU rather than not at all.
                 log.warning("GPU load of %s failed (%s); using the CPU", self.path, exc)
                 layers, reason = 0, f"loading onto the GPU failed ({exc})"
         if not layers:
             try:
-                llama = llama_cpp.Llama(n_gpu_layers=0, **kwargs)
+                with safe_model_params(llama_cpp, self.path):
+                    llama = llama_cpp.Llama(n_gpu_layers=0, **kwargs)
             except (ValueError, RuntimeError, OSError) as exc:
                 raise ModelLoadError(f"llama.cpp could not load {self.path}: {exc}") from exc
         if layers:
