@@ -112,3 +112,20 @@ def test_a_miscited_sentence_shows_the_source_that_supports_it(qtbot, window):
     assert f"[{wrong}]" in shown and f"[{thread_n}]" in shown
     _click_anchor(qtbot, turn.answer_view, f"cite:0:{thread_n}")
     qtbot.waitUntil(lambda: window.viewer.highlighted_text() == sentence["span"]["text"], timeout=10_000)
+
+
+def test_chat_command_and_viewer_button_ask_about_a_whole_document(qtbot, window, monkeypatch):
+    asked = []
+    monkeypatch.setattr(window.answers, "load_model", lambda spec=None: None)  # no model in this window
+    window.chat.input.setPlainText("/summarise OS.md")
+    window.chat.send()
+    turn = window.chat.turns[-1]
+    assert turn.question == "Summarise os.md" and "language model" in turn.answer_text
+    window.chat.input.setPlainText("/summarise nothing.pdf")
+    window.chat.send()
+    assert "no indexed document" in window.chat.turns[-1].answer_text
+    window.viewer.summarise_requested.connect(lambda path, question: asked.append(path))
+    source = _answer(window, "스레드", "스레드 [1].")["sources"][0]
+    window.show_source(source)
+    window.viewer.summarise_button.click()
+    assert asked == [source["path"]]
