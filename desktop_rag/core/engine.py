@@ -355,6 +355,7 @@ class RagEngine:
             ),
             dense_threshold=None if self.reembed_needed else self.embedder.on_topic_cosine,
             check_support=settings.check_support,
+            thinking=settings.llm_thinking,
         )
         return ChatSession(
             model, self.store, search, options, dense_trusted=lambda q: self.embedder.language_coverage(q) >= 0.8,

@@ -152,3 +152,16 @@ def test_each_family_in_a_real_gguf_renders_and_stops_on_its_own_turn_end(family
             model.close()
     finally:
         path.unlink(missing_ok=True)
+
+
+def test_the_thinking_setting_reaches_qwen3s_template():
+    from desktop_rag.core.answer.answering import AnswerOptions
+    from desktop_rag.core.config import Settings
+
+    qwen3 = next(f for f in FAMILIES if f.name == "qwen-3-thinking").template
+    store = SimpleNamespace()
+    for thinking, skipped in ((True, False), (False, True)):
+        session = ChatSession(_Scripted(qwen3, ""), store, lambda q, k: [], AnswerOptions(thinking=thinking))
+        text, _ = session.builder.chat_format.render(MESSAGES)
+        assert text.endswith("<|im_start|>assistant\n<think>\n\n</think>\n\n") == skipped
+    assert Settings().llm_thinking is True

@@ -57,6 +57,7 @@ class AnswerOptions:
     dense_threshold: float | None = None  # the embedder's calibrated on-topic cosine, if any
     coverage_threshold: float = 0.5
     check_support: bool = True  # per-sentence support check of every answer (support.py)
+    thinking: bool = True  # templates with an enable_thinking switch (Qwen 3): let the model reason first
 
 
 class ChatSession:
@@ -82,7 +83,7 @@ class ChatSession:
         self.conversation = Conversation()
         self.builder = PromptBuilder(
             model, model.info.chat_template, model.token_text(model.bos_token), model.token_text(model.eos_token),
-            has_token=getattr(model, "has_token", lambda text: False),
+            has_token=getattr(model, "has_token", lambda text: False), thinking=options.thinking,
         )
 
     def reset(self) -> None:
