@@ -52,8 +52,23 @@ def _string(text: str) -> bytes:
     return struct.pack("<Q", len(raw)) + raw
 
 
-def with_chat_template(src: Path, dst: Path, template: str = GEMMA3_TEMPLATE) -> Path:
-    """Write ``dst``: ``src`` plus ``tokenizer.chat_template`` (tensor data copied unchanged)."""
+def _value(value) -> bytes:
+    """A metadata value: str -> string, bool -> bool, int -> uint32, float -> float32."""
+    if isinstance(value, str):
+        return struct.pack("<I", 8) + _string(value)
+    if isinstance(value, bool):
+        return struct.pack("<IB", 7, value)
+    if isinstance(value, int):
+        return struct.pack("<II", 4, value)
+    return struct.pack("<If", 6, value)
+
+
+def with_chat_template(src: Path, dst: Path, template: str | None = GEMMA3_TEMPLATE, extra: dict | None = None) -> Path:
+    """Write ``dst``: ``src`` plus ``tokenizer.chat_template`` (when given) and the ``extra``
+    metadata keys (tensor data copied unchanged)."""
+    values = dict(extra or {})
+    if template is not None:
+        values["tokenizer.chat_template"] = template
     with open(src, "rb") as f:
         head = f.read(64 * 1024 * 1024)  # metadata and tensor infos are far smaller than this
     magic, version, n_tensors, n_kv = struct.unpack_from("<4sIQQ", head, 0)
@@ -78,8 +93,8 @@ def with_chat_template(src: Path, dst: Path, template: str = GEMMA3_TEMPLATE) ->
     infos_end = pos
     data_start = -(-infos_end // alignment) * alignment
 
-    new_kv = _string("tokenizer.chat_template") + struct.pack("<I", 8) + _string(template)
-    header = struct.pack("<4sIQQ", magic, version, n_tensors, n_kv + 1) + head[24:kv_end] + new_kv + head[kv_end:infos_end]
+    new_kv = b"".join(_string(key) + _value(value) for key, value in values.items())
+    header = struct.pack("<4sIQQ", magic, version, n_tensors, n_kv + len(values)) + head[24:kv_end] + new_kv + head[kv_end:infos_end]
     header += b"\0" * (-len(header) % alignment)
     with open(src, "rb") as fin, open(dst, "wb") as fout:
         fout.write(header)

@@ -239,3 +239,31 @@ def test_forget_then_delete_all_leave_no_copy_of_the_text(tmp_path):
     assert result.returncode == 0, result.stderr
     assert list(data.iterdir()) == [], "nothing of the library is left"
     assert (keep / "fruit.md").exists() and (secret / "notes.md").exists(), "documents are never touched"
+
+
+def test_ask_json_carries_sentence_verdicts_and_a_document_scope(library, gemma_path):
+    data_dir, folder, _ = library
+    document = str(folder / "interview_question_Network.md")
+    result = run_cli("--data-dir", str(data_dir), "ask", "TCP 3-way handshake 과정은?", "--json", "--max-tokens", "48", "--document", document)
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["sources"] and {s["path"] for s in out["sources"]} == {document}, "retrieved only from that file"
+    support = out["support"]
+    assert support is not None and support["sentences"] and support["ms"] >= 0
+    for sentence in support["sentences"]:
+        assert sentence["verdict"] in ("supported", "miscited", "unsupported", "not_checked")
+        assert out["answer"][sentence["start"] : sentence["end"]] == sentence["text"]
+        if sentence["span"]:
+            source = next(s for s in out["sources"] if s["n"] == sentence["span"]["n"])
+            assert source["text"][sentence["span"]["start"] : sentence["span"]["end"]] == sentence["span"]["text"]
+
+
+def test_summarize_a_file_cites_its_pages(library, gemma_path):
+    data_dir, folder, _ = library
+    result = run_cli("--data-dir", str(data_dir), "summarize", str(folder / "pdflatex-4-pages.pdf"), "--json")
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["sources"] and all(s["path"].endswith("pdflatex-4-pages.pdf") for s in out["sources"])
+    assert out["sources"][0]["page"] == 1 and "p." in out["answer"] and "[1]" in out["answer"]
+    missing = run_cli("--data-dir", str(data_dir), "summarize", str(folder / "nowhere.pdf"))
+    assert missing.returncode != 0 and "not in the library" in missing.stderr and "Traceback" not in missing.stderr

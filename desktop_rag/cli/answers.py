@@ -25,7 +25,7 @@ def _cmd_ask(args, paths: AppPaths) -> int:
         model = engine.load_model(args.model)
         if not args.json:
             print(f"model: {model.info.describe()}\n{model.device.description}", file=sys.stderr)
-        session = engine.chat(model, args.collection, args.folder)
+        session = engine.chat(model, args.collection, [*args.folder, *args.document])
         stream = session.ask(args.question)
         shown = _shown(paths)
         if args.json:
@@ -52,12 +52,51 @@ def _cmd_ask(args, paths: AppPaths) -> int:
     return 0
 
 
+def _cmd_summarize(args, paths: AppPaths) -> int:
+    from pathlib import Path
+
+    engine = _engine(paths)
+    try:
+        path = str(Path(args.file).expanduser().resolve())
+        model = engine.load_model(args.model)
+        session = engine.chat(model)
+
+        def progress(p) -> None:
+            if not args.json:
+                print(f"\r{p.phase}: part {p.parts_done} of {p.parts_total}", end="", file=sys.stderr, flush=True)
+
+        try:
+            result = session.ask_document(path, args.question, progress)
+        except KeyboardInterrupt:
+            raise UserError("stopped") from None
+        shown = _shown(paths)
+        if result.abstain_reason == "document not indexed":
+            raise UserError(f"{path} is not in the library; index its folder first")
+        if args.json:
+            print(json.dumps(result.to_json(shown), ensure_ascii=False))
+            return 0
+        print("\n" + shown(result.answer))
+        _print_answer_notes(result, shown)
+    finally:
+        engine.close()
+    return 0
+
+
 def _print_answer_notes(result, shown) -> None:
+    for warning in result.warnings:
+        print(f"\nwarning: {warning}")
     if result.unknown_citations:
         marks = ", ".join(f"[{n}]" for n in result.unknown_citations)
         print(f"\nwarning: {marks} in the answer point to no source; do not rely on them")
     if result.uncited:
         print("\nwarning: the answer cites no source; check it against the passages below")
+    if result.support is not None:
+        for sentence in result.support.flagged:
+            said = shown(" ".join(sentence.text.split()))
+            if sentence.corrected is not None:
+                print(f"\ncheck: the cited source does not say this; [{sentence.corrected}] does: {said}")
+            else:
+                print(f"\ncheck: not found in the sources: {said}")
     if result.omitted_sources:
         print(f"\nnote: {result.omitted_sources} retrieved passages did not fit in the model's context")
     if result.sources:

@@ -11,7 +11,7 @@ import sys
 from ..core.errors import UserError
 from ..core.logs import setup_logging
 from ..core.paths import resolve_paths
-from .answers import _cmd_ask, _cmd_models
+from .answers import _cmd_ask, _cmd_models, _cmd_summarize
 from .common import _redaction_on
 from .library import (
     _cmd_delete_all,
@@ -72,6 +72,8 @@ _COMMANDS = {
     "watch": _cmd_watch,
     "config": _cmd_config,
     "ask": _cmd_ask,
+    "summarize": _cmd_summarize,
+    "summarise": _cmd_summarize,
     "models": _cmd_models,
     "redact": _cmd_redact,
     "repair": _cmd_repair,

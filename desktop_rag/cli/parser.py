@@ -47,6 +47,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-tokens", type=int, help="longest answer in tokens")
     p.add_argument("--temperature", type=float, help="0 (default) for the most likely answer")
     p.add_argument("--json", action="store_true", help="one JSON object instead of streamed text")
+    p.add_argument("--document", action="append", default=[], help="retrieve only from this indexed file (repeatable)")
+
+    p = sub.add_parser("summarize", aliases=["summarise"], help="summarise one indexed file, or answer a question from all of it")
+    p.add_argument("file")
+    p.add_argument("--question", help="answer this from the whole file instead of summarising it")
+    p.add_argument("--model", help="GGUF file path or a name from `desktop-rag models` (default: the setting)")
+    p.add_argument("--json", action="store_true", help="one JSON object (AnswerResult) instead of text")
 
     p = sub.add_parser("models", help="list the GGUF models found on this computer")
     p.add_argument("--json", action="store_true")

@@ -44,6 +44,11 @@ class Settings:
     temperature: float = 0.0  # 0: the same question gets the same, most likely answer
     max_answer_tokens: int = 512
     answer_sources: int = 6  # passages retrieved for each question
+    # Check every sentence of an answer against its sources; mark unsupported and miscited ones.
+    check_support: bool = True
+    # Reasoning models that can skip their <think> step (Qwen 3): let them think first (hidden from
+    # the answer, shown collapsed) or answer at once.
+    llm_thinking: bool = True
     # -- privacy and interface --
     # Mask e-mail addresses, phone numbers, resident registration and card numbers, ... in
     # answers, shown passages, exports and logs.

@@ -16,6 +16,7 @@ modules (types, errors, paths, config, logs, privacy), never from a stage's sub-
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -24,6 +25,7 @@ from pathlib import Path
 from .answer.answering import AnswerOptions, AnswerResult, ChatSession
 from .answer.conversations import ConversationStore
 from .answer.export import conversation_markdown
+from .answer.support import SupportChecker, checker_for
 from .config import Settings
 from .crypto import LibraryKey, WrongPassphrase, check_passphrase, keyring_available
 from .encryption import (
@@ -392,17 +394,24 @@ class RagEngine:
         def search(query: str, k: int):
             return self.search(query, k, collections, folders)
 
+        # The model's own recommended top-k/top-p/repeat penalty where its file names them; the
+        # temperature stays the user's (0 by default: the same question gets the same answer).
+        recommended = {k: v for k, v in model.info.sampling_defaults().items() if k in ("top_k", "top_p", "repeat_penalty")}
         options = AnswerOptions(
             sources=settings.answer_sources,
             generation=GenerationOptions(
                 max_tokens=settings.max_answer_tokens,
                 temperature=settings.temperature,
                 stop=tuple(s for s in settings.stop_sequences if s),
+                **recommended,
             ),
             dense_threshold=None if self.reembed_needed else self.embedder.on_topic_cosine,
+            check_support=settings.check_support,
+            thinking=settings.llm_thinking,
         )
         return ChatSession(
-            model, self.store, search, options, dense_trusted=lambda q: self.embedder.language_coverage(q) >= 0.8
+            model, self.store, search, options, dense_trusted=lambda q: self.embedder.language_coverage(q) >= 0.8,
+            checker=self.support_checker(),
         )
 
     # -- encryption ------------------------------------------------------------------------------
@@ -410,6 +419,20 @@ class RagEngine:
         """Encrypt the library under ``passphrase`` (again: re-key it under a new one; None: decrypt
         it), in place and crash-safe, without re-indexing (core/encryption.py). Close other windows first."""
         rekey_engine(self, passphrase)
+
+    def find_document(self, name: str) -> str:
+        """The indexed document a user means by ``name`` (its path or file name)."""
+        resolved = str(Path(name).expanduser().resolve()) if os.sep in name else name
+        found = self.store.documents_named(resolved) or self.store.documents_named(name)
+        if not found:
+            raise UserError(f"no indexed document is called {name!r}")
+        if len(found) > 1:
+            raise UserError(f"{len(found)} indexed documents are called {name!r}; give its whole path")
+        return found[0]
+
+    def support_checker(self) -> SupportChecker:
+        """The per-sentence support check, with the embedder's meaning signal where it is calibrated."""
+        return checker_for(None if self.reembed_needed else self.embedder)
 
     # -- status and watching -------------------------------------------------------------------
     def status(self) -> dict:

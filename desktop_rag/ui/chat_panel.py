@@ -22,9 +22,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .answer_marks import CITE, colour_notes, marked_markdown, span_source
 from .i18n import tr
 from .markdown_view import MarkdownView
-from .source_cards import SourceCards, highlight_style, one_line
+from .reasoning_view import ReasoningView
+from .snippets import snippet_html
+from .source_cards import SourceCards
 
 _WORD = re.compile(r"[\w가-힣]{2,}")
 _HANGUL = re.compile(r"[가-힣]")
@@ -56,17 +59,21 @@ def highlight_terms(question: str) -> list[str]:
     return list(terms)
 
 
-def highlighted_html(text: str, terms: Sequence[str]) -> str:
-    """``text`` escaped for HTML with ``terms`` marked (case-insensitive)."""
-    escaped = html.escape(text)
-    if not terms:
-        return escaped
-    pattern = re.compile("|".join(re.escape(html.escape(t)) for t in sorted(terms, key=len, reverse=True)), re.IGNORECASE)
-    style = highlight_style()
-    return pattern.sub(lambda m: f'<span style="{style}">{m.group(0)}</span>', escaped)
-
-
 _AnswerView = MarkdownView  # the answer's view (markdown_view.py)
+_COMMAND = re.compile(r"^/(summari[sz]e|요약|ask|질문)\s+(.+)$", re.DOTALL)
+
+
+def document_command(text: str) -> tuple[str, str | None] | None:
+    """``/summarise report.pdf`` -> ("report.pdf", None); ``/ask report.pdf: what about X?`` ->
+    ("report.pdf", "what about X?"); anything else -> None (Korean: ``/요약``, ``/질문``)."""
+    match = _COMMAND.match(text.strip())
+    if not match:
+        return None
+    rest = match.group(2).strip()
+    if match.group(1) in ("ask", "질문"):
+        name, _, question = rest.partition(":")
+        return (name.strip(), question.strip() or None) if name.strip() else None
+    return rest, None
 
 
 class TurnWidget(QFrame):
@@ -97,6 +104,8 @@ class TurnWidget(QFrame):
         question_row.addStretch(1)
         question_row.addWidget(self.question_label)
         self.answer_view = _AnswerView()
+        self.answer_view.anchorClicked.connect(lambda url: self._on_link(url.toString()))
+        self.reasoning_view = ReasoningView()
         self.sources_label = QLabel(tr("Sources"))  # the heading of the source cards
         self.sources_label.setProperty("role", "muted")
         self.sources_label.hide()
@@ -122,6 +131,7 @@ class TurnWidget(QFrame):
         footer.addWidget(self.regenerate_button)
         layout.addLayout(question_row)
         layout.addWidget(self.answer_view)
+        layout.addWidget(self.reasoning_view)
         layout.addWidget(self.notes_label)
         layout.addWidget(self.sources_label)
         layout.addWidget(self.source_cards)
@@ -141,25 +151,28 @@ class TurnWidget(QFrame):
         self._render()
 
     def _render(self) -> None:
-        self.answer_view.set_markdown(self.redact(self.answer_text))
+        support = (self.result or {}).get("support")
+        self.answer_view.set_markdown(self.redact(marked_markdown(self.answer_text, support)))
+        if support:
+            colour_notes(self.answer_view)
 
     # -- finished ------------------------------------------------------------------------------
     def finish(self, result: dict, cancelled: bool = False) -> None:
         """Show the final answer, its sources and timing (``result`` is AnswerResult.to_json())."""
         self.result = result
         self._render_timer.stop()
+        support = result.get("support") or {}
         self.set_answer(result.get("answer") or self.answer_text)
         terms = highlight_terms(self.question)
         cited = {c["n"] for c in result.get("citations", [])}
         sources = result.get("sources", [])
         if sources:
-            self.source_cards.set_sources(
-                sources, cited, lambda source: highlighted_html(self.redact(one_line(source.get("text", ""))), terms)
-            )
+            self.source_cards.set_sources(sources, cited, lambda source: snippet_html(self.redact(source.get("text", "")), terms))
             self.sources_label.setText(tr("Sources") + f" · {len(sources)}")
             self.sources_label.show()
             self.source_cards.show()
-        notes = []
+        self.reasoning_view.set_reasoning(self.redact(result.get("reasoning") or ""))
+        notes = [tr("Chat template problem: ") + w for w in result.get("warnings") or ()]
         if cancelled:
             notes.append(tr("Stopped."))
         if result.get("unknown_citations"):
@@ -167,6 +180,9 @@ class TurnWidget(QFrame):
             notes.append(tr("These markers point to no source: ") + marks)
         if not result.get("abstained") and not cancelled and result.get("answer") and not result.get("citations"):
             notes.append(tr("The answer cites no source: check it against the passages below."))
+        flagged = support.get("unsupported", 0) + support.get("miscited", 0)
+        if flagged:
+            notes.append(tr("{n} sentences are not supported by the source they cite: see the marks in the answer.").format(n=flagged))
         if result.get("omitted_sources"):
             notes.append(tr("Some retrieved passages did not fit in the model's context: ") + str(result["omitted_sources"]))
         if notes:
@@ -184,12 +200,21 @@ class TurnWidget(QFrame):
         QGuiApplication.clipboard().setText(self.redact(self.answer_text))
 
     def _on_link(self, link: str) -> None:
-        if self.result and link.startswith("source:"):
-            n = int(link.split(":", 1)[1])
-            for source in self.result.get("sources", []):
-                if source["n"] == n:
-                    self.source_activated.emit({**source, "terms": highlight_terms(self.question)})
-                    return
+        """``source:<n>`` opens a source; ``cite:<sentence>:<n>`` opens the span of source n that
+        supports that sentence of the answer."""
+        if not self.result or not link.startswith(("source:", CITE + ":")):
+            return
+        parts = link.split(":")
+        n = int(parts[-1])
+        sentence = None
+        if parts[0] == CITE:
+            sentences = (self.result.get("support") or {}).get("sentences") or []
+            sentence = sentences[int(parts[1])] if int(parts[1]) < len(sentences) else None
+        for source in self.result.get("sources", []):
+            if source["n"] == n:
+                shown = span_source(source, sentence, n) if sentence else source
+                self.source_activated.emit({**shown, "terms": highlight_terms(self.question)})
+                return
 
     def activate_source(self, n: int) -> None:
         """As if the user clicked source [n] (keyboard use, tests)."""
@@ -213,6 +238,7 @@ class ChatPanel(QWidget):
     """Transcript plus input. Emits requests; the main window runs them through the engine."""
 
     send_requested = Signal(str)
+    document_requested = Signal(str, object)  # file name or path, question (None: summarise)
     stop_requested = Signal()
     regenerate_requested = Signal()
     source_activated = Signal(object)
@@ -373,7 +399,11 @@ class ChatPanel(QWidget):
         if not question or self.answering:
             return
         self.input.clear()
-        self.send_requested.emit(question)
+        command = document_command(question)
+        if command:
+            self.document_requested.emit(*command)
+        else:
+            self.send_requested.emit(question)
 
     def stop(self) -> None:
         if self.answering:

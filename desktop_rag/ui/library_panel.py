@@ -104,6 +104,7 @@ class LibraryPanel(QWidget):
     add_requested = Signal(str, str)  # folder, collection
     remove_requested = Signal(str)
     reindex_requested = Signal(str, str)
+    summarise_requested = Signal(str, object)  # a file's path, None: summarise it
 
     def __init__(self) -> None:
         super().__init__()
@@ -123,7 +124,10 @@ class LibraryPanel(QWidget):
         self.add_button.clicked.connect(self.choose_folder)
         self.remove_button.clicked.connect(self._remove)
         self.reindex_button.clicked.connect(self._reindex)
-        for b in (self.add_button, self.remove_button, self.reindex_button):
+        self.summarise_button = QPushButton(tr("Summarise a file…"))
+        self.summarise_button.setToolTip(tr("Read the whole file and summarise it, citing its pages"))
+        self.summarise_button.clicked.connect(self._summarise)
+        for b in (self.add_button, self.remove_button, self.reindex_button, self.summarise_button):
             buttons.addWidget(b)
         layout.addWidget(self.summary)
         layout.addWidget(self.tree, 1)
@@ -178,6 +182,7 @@ class LibraryPanel(QWidget):
         has = self.selected_folder() is not None
         self.remove_button.setEnabled(has)
         self.reindex_button.setEnabled(has)
+        self.summarise_button.setEnabled(has)
 
     # -- actions ---------------------------------------------------------------------------------
     def choose_folder(self) -> None:
@@ -205,6 +210,13 @@ class LibraryPanel(QWidget):
         selected = self.selected_folder()
         if selected:
             self.reindex_requested.emit(selected[0], selected[1])
+
+    def _summarise(self) -> None:
+        selected = self.selected_folder()
+        if selected:
+            path, _ = QFileDialog.getOpenFileName(self, tr("Summarise a file…"), selected[0])
+            if path:
+                self.summarise_requested.emit(path, None)
 
     # -- drag and drop -------------------------------------------------------------------------
     def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt name

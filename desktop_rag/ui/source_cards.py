@@ -119,12 +119,6 @@ class SourceCards(QWidget):
         self.more_button.hide()
 
 
-def one_line(text: str, limit: int = 160) -> str:
-    """A passage as one line, cut at ``limit`` characters."""
-    line = " ".join(text.split())
-    return line[:limit] + ("…" if len(line) > limit else "")
-
-
 def highlight_style() -> str:
     """The inline style that marks the question's words in passages, in the current theme."""
     c = colors()

@@ -141,6 +141,7 @@ class AnswerService(QObject):
     token = Signal(str)
     answer_finished = Signal(object)  # AnswerResult
     answer_failed = Signal(str)
+    document_progress = Signal(object)  # DocumentProgress of a whole-document answer
 
     def __init__(self, engine: RagEngine, parent: QObject | None = None):
         super().__init__(parent)
@@ -177,6 +178,25 @@ class AnswerService(QObject):
         self._cancel = threading.Event()
         threading.Thread(target=self._answer, args=(session, question, self._cancel), name="desktop-rag-answer", daemon=True).start()
         return True
+
+    def ask_document(self, session: ChatSession, path: str, question: str | None) -> bool:
+        """Start a whole-document answer (summary when ``question`` is None); False if busy."""
+        if not self._busy.acquire(blocking=False):
+            return False
+        self._cancel = threading.Event()
+        threading.Thread(target=self._document, args=(session, path, question, self._cancel), name="desktop-rag-document", daemon=True).start()
+        return True
+
+    def _document(self, session: ChatSession, path: str, question: str | None, cancel: threading.Event) -> None:
+        try:
+            self.answer_finished.emit(session.ask_document(path, question, self.document_progress.emit, cancel))
+        except UserError as exc:
+            self.answer_failed.emit(str(exc))
+        except Exception as exc:  # noqa: BLE001
+            log.exception("whole-document answer failed")
+            self.answer_failed.emit(f"{type(exc).__name__}: {exc}")
+        finally:
+            self._busy.release()
 
     def cancel(self) -> None:
         """Stop the running answer at the next token (safe to call any time)."""

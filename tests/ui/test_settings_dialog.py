@@ -251,3 +251,13 @@ def test_main_window_call_style(qtbot, engine, english):
     dialog = SettingsDialog(engine, parent)
     assert dialog.parent() is parent and dialog.paths == engine.paths
     qtbot.waitUntil(lambda: dialog.models_ready, timeout=30000)
+
+
+def test_the_sentence_check_can_be_switched_off_and_is_saved(qtbot, make_engine, fake_embedder, english):
+    engine = make_engine(fake_embedder, check_support=False)
+    dialog = _open(qtbot, engine)
+    assert not dialog.check_support_check.isChecked()
+    dialog.check_support_check.setChecked(True)
+    with qtbot.waitSignal(dialog.settings_changed):
+        dialog.ok_button.click()
+    assert _saved(engine)["check_support"] is True

@@ -18,9 +18,12 @@ from ..index.keyword_text import query_terms
 from ..index.store import Store
 from ..models.llm import GenerationOptions, GenerationStats, LocalModel
 from ..types import Hit
-from .grounding import assess_relevance, is_refusal, map_citations
+from .document_answer import DocumentAnswerer, ProgressFn
+from .grounding import Citation, assess_relevance, is_refusal, map_citations
 from .prompting import Conversation, PromptBuilder, Source, Turn, refusal
 from .results import AnswerResult, SavedTurn
+from .support import MISCITED, SupportChecker
+from .thinking import ThinkFilter
 
 SearchFn = Callable[[str, int], list[Hit]]
 
@@ -53,6 +56,8 @@ class AnswerOptions:
     generation: GenerationOptions = GenerationOptions()
     dense_threshold: float | None = None  # the embedder's calibrated on-topic cosine, if any
     coverage_threshold: float = 0.5
+    check_support: bool = True  # per-sentence support check of every answer (support.py)
+    thinking: bool = True  # templates with an enable_thinking switch (Qwen 3): let the model reason first
 
 
 class ChatSession:
@@ -65,8 +70,10 @@ class ChatSession:
         search: SearchFn,
         options: AnswerOptions = AnswerOptions(),
         dense_trusted: Callable[[str], bool] | None = None,
+        checker: SupportChecker | None = None,
     ):
         self.model = model
+        self.checker = checker or SupportChecker()  # words, numbers and names only, without an embedder
         # Whether the embedding model reads the question's language (an English model's cosines
         # on Korean text say nothing): only then may its similarity vouch for relevance.
         self.dense_trusted = dense_trusted or (lambda question: True)
@@ -75,7 +82,8 @@ class ChatSession:
         self.options = options
         self.conversation = Conversation()
         self.builder = PromptBuilder(
-            model, model.info.chat_template, model.token_text(model.bos_token), model.token_text(model.eos_token)
+            model, model.info.chat_template, model.token_text(model.bos_token), model.token_text(model.eos_token),
+            has_token=getattr(model, "has_token", lambda text: False), thinking=options.thinking,
         )
 
     def reset(self) -> None:
@@ -139,6 +147,8 @@ class ChatSession:
             yield result.answer
             return
 
+        if built.warning:
+            result.warnings.append(built.warning)
         result.sources = built.sources
         result.omitted_sources = len(built.omitted)
         result.turns_dropped = built.turns_dropped
@@ -147,15 +157,43 @@ class ChatSession:
         options = GenerationOptions(**{**self.options.generation.__dict__, "stop": built.stop + self.options.generation.stop})
         pieces: list[str] = []
         result.retrieval_s = time.perf_counter() - started
+        think = ThinkFilter(thinking=built.thinking)
         try:
-            for piece in self.model.stream(built.tokens, options, cancel, stats):
+            for raw in self.model.stream(built.tokens, options, cancel, stats):
+                piece = think.feed(raw)
+                result.reasoning = think.reasoning_text
+                if not piece:
+                    continue
+                if not pieces:
+                    piece = piece.lstrip()  # after a <think> block
+                    if not piece:
+                        continue
                 pieces.append(piece)
                 result.answer = "".join(pieces)
                 yield piece
+            tail = think.flush()
+            if tail:
+                pieces.append(tail)
+                yield tail
         finally:
+            result.reasoning = think.reasoning_text
             result.answer = "".join(pieces).strip()
             result.cancelled = stats.stop_reason == "cancelled" or cancel.is_set()
             self._finish(result, built.new_sources)
+
+    def ask_document(self, path: str, question: str | None = None, progress: ProgressFn | None = None,
+                     cancel: threading.Event | None = None) -> AnswerResult:  # fmt: skip
+        """Summarise the indexed document ``path``, or answer ``question`` from all of it (map-reduce
+        over its chunks, document_answer.py); its parts become sources of this conversation."""
+        answerer = DocumentAnswerer(
+            self.model, self.store, self.builder, self.options.generation, min(160, self.options.generation.max_tokens)
+        )
+        before = set(self.conversation.sources)
+        result = answerer.run(path, question, progress, cancel, number=self.conversation.number_for)
+        if result.answer and not result.abstained:
+            new = tuple(s.n for s in result.sources if s.n not in before)
+            self.conversation.turns.append(Turn(result.question, result.answer, new))
+        return result
 
     def _finish(self, result: AnswerResult, new_sources: Sequence[Source]) -> None:
         visible = {s.n: s for s in result.sources}
@@ -163,8 +201,20 @@ class ChatSession:
         if is_refusal(result.answer):
             result.abstained, result.abstain_reason = True, "the model found no answer in the sources"
             result.citations = []
+        elif self.options.check_support and result.answer and not result.cancelled:
+            self._check_support(result, visible)
         if result.answer:
             self.conversation.turns.append(Turn(result.question, result.answer, tuple(s.n for s in new_sources)))
+
+
+    def _check_support(self, result: AnswerResult, visible: dict[int, Source]) -> None:
+        """Verdicts per sentence; a source that supports a miscited sentence joins the citations."""
+        result.support = self.checker.check(result.answer, {n: s.hit.text for n, s in visible.items()})
+        cited = {c.n for c in result.citations}
+        for sentence in result.support.sentences:
+            if sentence.verdict == MISCITED and sentence.corrected not in cited and sentence.corrected in visible:
+                result.citations.append(Citation(sentence.corrected, visible[sentence.corrected]))
+                cited.add(sentence.corrected)
 
 
 def _saved_source(item: dict) -> Source | None:

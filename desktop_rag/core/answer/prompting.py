@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from ..models.chat_format import ChatFormat
 from ..types import Hit
 
 REFUSAL = {
@@ -117,6 +118,8 @@ class BuiltPrompt:
     turns_dropped: int  # oldest turns left out for lack of room
     stop: tuple[str, ...]
     language: str
+    warning: str = ""  # the chat template failed and a named fallback layout was used
+    thinking: bool = False  # the prompt leaves a <think> block open: the model reasons first
 
 
 class PromptBuilder:
@@ -125,13 +128,19 @@ class PromptBuilder:
     #: Never let the conversation history take more than this share of the room for input.
     HISTORY_SHARE = 0.35
 
-    def __init__(self, model: PromptModel, chat_template: str | None, bos_text: str = "", eos_text: str = ""):
+    def __init__(self, model: PromptModel, chat_template: str | None, bos_text: str = "", eos_text: str = "",
+                 has_token=lambda text: False, thinking: bool = True):  # fmt: skip
         self.model = model
-        self.template = _ChatTemplate(chat_template, bos_text, eos_text) if chat_template else None
+        chat_format = ChatFormat(chat_template, bos_text, eos_text, has_token, thinking)
+        self.template = _ChatTemplate(chat_format) if chat_format.available else None
 
     @property
     def uses_chat_template(self) -> bool:
         return self.template is not None
+
+    @property
+    def chat_format(self) -> ChatFormat | None:
+        return self.template.format if self.template else None
 
     def build(self, conversation: Conversation, question: str, hits: Sequence[Hit], answer_tokens: int) -> BuiltPrompt:
         """The prompt for ``question`` with as many of ``hits`` (best first) as fit.
@@ -194,6 +203,7 @@ class PromptBuilder:
         messages.append(("user", self._user_text(fresh, question)))
 
         tokens, stop = self._render(messages)
+        chat_format = self.chat_format
         return BuiltPrompt(
             tokens=tokens,
             sources=[conversation.sources[n] for n in sorted(printed)],
@@ -202,6 +212,8 @@ class PromptBuilder:
             turns_dropped=len(conversation.turns) - len(kept),
             stop=stop,
             language=language,
+            warning=chat_format.warning if chat_format else "",
+            thinking=bool(chat_format and chat_format.opens_thinking),
         )
 
     # -- pieces ----------------------------------------------------------------------------------
@@ -229,6 +241,14 @@ class PromptBuilder:
             if self._count(_source_block(candidate)) <= budget:
                 return candidate
         return Source(source.n, _with_text(source.hit, "[…]"), truncated=True)
+
+    def render_messages(self, messages: list[tuple[str, str]]) -> tuple[list[int], tuple[str, ...]]:
+        """Tokens and stop texts for plain (role, content) messages (whole-document answers)."""
+        return self._render(messages)
+
+    def count(self, text: str) -> int:
+        """Tokens ``text`` costs as message content."""
+        return self._count(text)
 
     def _render(self, messages: list[tuple[str, str]]) -> tuple[list[int], tuple[str, ...]]:
         if self.template is not None:
@@ -271,40 +291,20 @@ def _with_text(hit: Hit, text: str) -> Hit:
 
 
 class _ChatTemplate:
-    """The GGUF's Jinja chat template, rendered with llama-cpp-python's sandboxed formatter."""
+    """The model's chat template (models/chat_format.py), tokenized with control tokens parsed only
+    in the template's own text."""
 
-    _MARK = "\x00{}\x00"
-
-    def __init__(self, template: str, bos_text: str, eos_text: str):
-        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
-
-        self._formatter = Jinja2ChatFormatter(template=template, eos_token=eos_text, bos_token=bos_text)
-        self.eos_text = eos_text
-        self._fold_system = False
+    def __init__(self, chat_format: ChatFormat):
+        self.format = chat_format
 
     def render(self, messages: list[tuple[str, str]], model: PromptModel) -> tuple[list[int], tuple[str, ...]]:
         # Render with placeholders, then tokenize the template's text with control tokens
         # parsed and our contents (documents, questions) as plain text.
-        chat = [{"role": role, "content": self._MARK.format(i)} for i, (role, _) in enumerate(messages)]
-        contents = [content for _, content in messages]
-        rendered = self._format(chat, contents)
+        rendered, contents = self.format.render(messages)
         tokens: list[int] = []
         for i, piece in enumerate(re.split("\x00", rendered)):
             if i % 2 == 0:
                 tokens += model.tokenize(piece, special=True) if piece else []
             else:
                 tokens += model.tokenize(contents[int(piece)])
-        stop = (self.eos_text,) if self.eos_text else ()
-        return tokens, stop
-
-    def _format(self, chat: list[dict], contents: list[str]) -> str:
-        if not self._fold_system:
-            try:
-                return self._formatter(messages=chat).prompt
-            except Exception:  # noqa: BLE001 - templates raise anything; e.g. "System role not supported"
-                self._fold_system = True
-        # Put the instructions in front of the first user message instead of a system turn.
-        system, rest = chat[0], chat[1:]
-        first = dict(rest[0])
-        first["content"] = system["content"] + "\n\n" + first["content"]
-        return self._formatter(messages=[first, *rest[1:]]).prompt
+        return tokens, self.format.stops

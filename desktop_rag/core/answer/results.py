@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from ..models.llm import GenerationStats
 from .grounding import Citation, Relevance
 from .prompting import Source
+from .support import SupportReport
 
 
 @dataclass
@@ -27,6 +28,9 @@ class AnswerResult:
     cancelled: bool = False
     language: str = "en"
     retrieval_s: float = 0.0  # search and relevance check, before the model starts
+    support: SupportReport | None = None  # per-sentence verdicts (None: not checked)
+    reasoning: str = ""  # a reasoning model's <think> text: never part of the answer, never cited
+    warnings: list[str] = field(default_factory=list)  # e.g. the chat template failed, a fallback was used
 
     @property
     def ttft_s(self) -> float:
@@ -60,6 +64,9 @@ class AnswerResult:
             "omitted_sources": self.omitted_sources,
             "relevance": self.relevance.as_dict() if self.relevance else None,
             "cancelled": self.cancelled,
+            "support": self._support_json(shown),
+            "reasoning": shown(self.reasoning) if self.reasoning else None,
+            "warnings": list(self.warnings),
             "timing": {
                 "ttft_s": round(self.ttft_s, 3),
                 "retrieval_s": round(self.retrieval_s, 3),
@@ -69,6 +76,17 @@ class AnswerResult:
                 "generated_tokens": stats.generated_tokens if stats else 0,
             },
         }
+
+
+    def _support_json(self, shown: Callable[[str], str]) -> dict | None:
+        if self.support is None:
+            return None
+        data = self.support.as_dict()
+        for sentence in data["sentences"]:
+            sentence["text"] = shown(sentence["text"])
+            if sentence["span"]:
+                sentence["span"]["text"] = shown(sentence["span"]["text"])
+        return data
 
 
 @dataclass(frozen=True)

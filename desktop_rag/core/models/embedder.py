@@ -43,6 +43,9 @@ class Embedder(ABC):
     #: Cosine similarity above which a passage is on the question's topic, measured for the
     #: built-in models (benchmarks/abstention.py); None: relevance is judged by words alone.
     on_topic_cosine: float | None = None
+    #: Cosines of an unrelated and of a paraphrasing sentence-span pair, measured for the built-in
+    #: models (benchmarks/support_check.py); None: the support check uses words alone.
+    support_cosine: tuple[float, float] | None = None
 
     @property
     @abstractmethod
@@ -206,6 +209,9 @@ class SentenceTransformerEmbedder(Embedder):
 # questions reach 0.84 (e5) and 0.41 (MiniLM, English; its cosines on Korean are not used).
 E5_ON_TOPIC_COSINE = 0.85
 MINILM_ON_TOPIC_COSINE = 0.5
+# Query-to-query cosines of a sentence and a passage span that do not / do say the same thing
+# (benchmarks/support_check.py, labelled set): the support check's meaning signal runs between them.
+E5_SUPPORT_COSINE = (0.85, 0.95)
 
 
 def create_embedder(spec: str, models_dir: Path, batch_size: int = 32) -> Embedder:
@@ -223,6 +229,7 @@ def create_embedder(spec: str, models_dir: Path, batch_size: int = 32) -> Embedd
         e5_folder = ensure_e5_folder(models_dir)
         embedder = OnnxE5Embedder(ensure_onnx_folder(e5_folder, models_dir), e5_folder)
         embedder.on_topic_cosine = E5_ON_TOPIC_COSINE
+        embedder.support_cosine = E5_SUPPORT_COSINE
         return embedder
     if spec == ENGLISH_MINILM:
         try:

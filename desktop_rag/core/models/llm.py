@@ -20,6 +20,7 @@ from functools import cached_property
 from pathlib import Path
 
 from ..errors import Cancelled, UserError
+from .cpu_features import safe_model_params
 from .gguf import GGUFInfo, read_gguf_info
 from .system_info import check_model_fits, physical_cores
 
@@ -140,14 +141,16 @@ class LocalModel:
         )
         if layers:
             try:
-                llama = llama_cpp.Llama(n_gpu_layers=layers, **kwargs)
+                with safe_model_params(llama_cpp, self.path):
+                    llama = llama_cpp.Llama(n_gpu_layers=layers, **kwargs)
             except (ValueError, RuntimeError, OSError) as exc:
                 # Most often the GPU lacks memory for the layers: run on the CPU rather than not at all.
                 log.warning("GPU load of %s failed (%s); using the CPU", self.path, exc)
                 layers, reason = 0, f"loading onto the GPU failed ({exc})"
         if not layers:
             try:
-                llama = llama_cpp.Llama(n_gpu_layers=0, **kwargs)
+                with safe_model_params(llama_cpp, self.path):
+                    llama = llama_cpp.Llama(n_gpu_layers=0, **kwargs)
             except (ValueError, RuntimeError, OSError) as exc:
                 raise ModelLoadError(f"llama.cpp could not load {self.path}: {exc}") from exc
         if layers:
@@ -172,6 +175,11 @@ class LocalModel:
         if not text:
             return [self._llama.token_bos()] if add_bos else []
         return self._llama.tokenize(text.encode("utf-8"), add_bos=add_bos, special=special)
+
+    def has_token(self, text: str) -> bool:
+        """Whether ``text`` is one control token of the vocabulary (``<|im_start|>`` for ChatML models)."""
+        tokens = self.tokenize(text, special=True)
+        return len(tokens) == 1 and tokens != self.tokenize(text)
 
     def count_tokens(self, text: str) -> int:
         return len(self.tokenize(text))

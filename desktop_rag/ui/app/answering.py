@@ -4,7 +4,10 @@ regenerating, saving finished answers to the conversation, and the model's loadi
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from ...core.engine import AnswerResult, ChatSession
+from ...core.errors import UserError
 from ..i18n import tr
 
 
@@ -28,6 +31,30 @@ class AnsweringActions:
                 self.answers.load_model()
             return
         self._start_answer(question, new_turn=True)
+
+    def ask_document(self, name: str, question: str | None = None) -> None:
+        """Summarise an indexed document (or answer ``question`` from all of it) in the chat."""
+        try:
+            path = self.engine.find_document(name)
+        except UserError as exc:
+            self.chat.add_turn(f"/summarise {name}" if question is None else f"/ask {name}: {question}").set_answer(tr("Error: ") + str(exc))
+            return
+        file_name = Path(path).name
+        turn = self.chat.add_turn(question or tr("Summarise {name}").format(name=file_name))
+        if self.answers.model is None:
+            turn.set_answer(tr("Load a language model first (Models…)."))
+            if not self.answers.busy:
+                self.answers.load_model()
+            return
+        turn.set_answer(tr("Reading {name}…").format(name=file_name))
+        self.chat.set_answering(True)
+        if not self.answers.ask_document(self._session(), path, question):
+            self.chat.set_answering(False)
+
+    def _on_document_progress(self, progress) -> None:
+        if self.chat.turns and progress.phase in ("reading", "combining"):
+            text = tr("Reading {name}: part {done} of {total}…") if progress.phase == "reading" else tr("Combining the notes on {name}…")
+            self.chat.turns[-1].set_answer(text.format(name=Path(progress.path).name, done=progress.parts_done, total=progress.parts_total))
 
     def _start_answer(self, question: str, new_turn: bool) -> None:
         if new_turn:

@@ -74,6 +74,12 @@ class SettingsGroups:
         self.sources_spin.setRange(1, 50)
         self.sources_spin.setToolTip(tr("How many passages from your documents the model reads for each question."))
         form.addRow(tr("Passages per question:"), self.sources_spin)
+
+        self.check_support_check = QCheckBox(tr("Check every sentence against its sources"))
+        self.check_support_check.setToolTip(
+            tr("Marks sentences that no source supports and citations that point to the wrong passage (takes milliseconds).")
+        )
+        form.addRow("", self.check_support_check)
         return group
 
     def _documents_group(self) -> QGroupBox:

@@ -50,6 +50,7 @@ class SourceViewer(PdfViewMixin, TextViewMixin, QWidget):
 
     shown = Signal(str)
     close_requested = Signal()  # the header's close button (the window hides the viewer)
+    summarise_requested = Signal(str, object)  # the shown file's path, None: "Summarise this file"
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -95,6 +96,9 @@ class SourceViewer(PdfViewMixin, TextViewMixin, QWidget):
         self.open_button.clicked.connect(self.open_in_default_app)
         self.folder_button = QPushButton(tr("Show in folder"))
         self.folder_button.clicked.connect(self.show_in_folder)
+        self.summarise_button = QPushButton(tr("Summarise this file"))
+        self.summarise_button.setToolTip(tr("Read the whole file and summarise it, citing its pages"))
+        self.summarise_button.clicked.connect(lambda: self._path and self.summarise_requested.emit(self._path, None))
         # Two rows, so that a long name is not squeezed by the buttons: name + close; then the controls.
         title_row.addWidget(self.name_label, 1)
         title_row.addWidget(self.close_button)
@@ -104,6 +108,7 @@ class SourceViewer(PdfViewMixin, TextViewMixin, QWidget):
             header.addWidget(button)
         header.addWidget(self.open_button)
         header.addWidget(self.folder_button)
+        header.addWidget(self.summarise_button)
         header_rows.addLayout(title_row)
         header_rows.addLayout(header)
         layout.addWidget(self.header)

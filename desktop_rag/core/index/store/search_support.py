@@ -94,6 +94,20 @@ class SearchSupport:
                 out[row[0]] = row[1:]
         return out
 
+    def document_chunk_ids(self, path: str) -> list[int]:
+        """The chunk ids of the indexed document at ``path``, in reading order (empty if not indexed)."""
+        rows = self.db.execute(
+            "SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id WHERE d.path = ? ORDER BY c.ordinal, c.id",
+            (path,),
+        )
+        return [r[0] for r in rows]
+
+    def documents_named(self, name: str) -> list[str]:
+        """Paths of indexed documents that are ``name`` or whose file name is ``name`` (any case)."""
+        rows = self.db.execute("SELECT DISTINCT d.path FROM documents d JOIN chunks c ON c.document_id = d.id")
+        wanted = name.strip().lower()
+        return sorted(p for (p,) in rows if p.lower() == wanted or os.path.basename(p).lower() == wanted)
+
     def chunk_ids_matching(self, collections: Sequence[str] = (), folders: Sequence[str] = ()) -> set[int]:
         sql, params = chunk_filter(collections, folders)
         return {r[0] for r in self.db.execute(sql, params)}

@@ -12,6 +12,12 @@ from ...errors import UserError
 _FALLBACK_KV_BYTES_PER_TOKEN = 128 * 1024
 
 
+_SAMPLING_KEYS = {
+    "temperature": "general.sampling.temp", "top_k": "general.sampling.top_k", "top_p": "general.sampling.top_p",
+    "min_p": "general.sampling.min_p", "repeat_penalty": "general.sampling.penalty_repeat",
+}  # fmt: skip
+
+
 class GGUFError(UserError):
     """The file is missing, unreadable or not a usable GGUF model; the message names the file."""
 
@@ -69,6 +75,16 @@ class GGUFInfo:
             parts.append(f"split into {self.split_count} files")
         parts.append("chat template" if self.chat_template else "no chat template")
         return " · ".join(parts)
+
+    def sampling_defaults(self) -> dict[str, float]:
+        """The sampling the model's authors recommend, where the file says (``general.sampling.*``):
+        any of temperature, top_k, top_p, min_p, repeat_penalty."""
+        out: dict[str, float] = {}
+        for name, key in _SAMPLING_KEYS.items():
+            value = self.metadata.get(key)
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                out[name] = int(value) if name == "top_k" else round(float(value), 4)
+        return out
 
     def kv_cache_bytes(self, n_ctx: int) -> int:
         """Bytes of an f16 K+V cache for ``n_ctx`` tokens (an upper bound: sliding-window layers may need less)."""
