@@ -18,7 +18,6 @@ from __future__ import annotations
 import logging
 import os
 import threading
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -40,11 +39,12 @@ from .encryption import (
 from .errors import ReembedRequired, UserError
 from .index.indexer import Indexer, ProgressCallback
 from .index.keyword_index import KeywordIndex
+from .index.reembed import reembed_library
 from .index.store import Store
 from .index.vector_index import INDEX_FILE, META_FILE, SEALED_FILE, VectorIndex
+from .index.watching import WatchedFolders
 from .ingest.loaders import LoadError, load_document
 from .ingest.loaders.text import decode_text
-from .ingest.watcher import FolderWatcher
 from .models.discovery import (
     ADDED_FOLDER,
     DEVELOPMENT_PACKAGE,
@@ -57,6 +57,7 @@ from .models.discovery import (
     ModelEntry,
     discover_models,
     resolve_model,
+    resolve_model_file,
 )
 from .models.embedder import Embedder, create_embedder, model_name
 from .models.gguf import SPLIT_RE, GGUFError, GGUFInfo, format_size, read_gguf_info
@@ -103,7 +104,7 @@ class RagEngine:
         self._vectors: VectorIndex | None = None
         self._keywords_lock = threading.Lock()
         self._keywords: KeywordIndex | None = None
-        self._watcher: FolderWatcher | None = None
+        self._watching = WatchedFolders(self.store, self._reindex_changed)
         self._model: LocalModel | None = None
         self._model_key: tuple | None = None
         #: Called with each IndexReport of a watcher-triggered re-index (from the watcher's thread).
@@ -237,8 +238,7 @@ class RagEngine:
             if self._vectors is not None:
                 self._vectors.save(self.paths.vectors_dir)
             self._save_keywords()
-        if self._watcher:
-            self._watcher.unwatch(Path(target))
+        self._watching.unwatch(target)
         return removed
 
     def forget_collection(self, name: str) -> int:
@@ -260,9 +260,8 @@ class RagEngine:
                 log.warning("another reader kept the database's write-ahead log from being emptied")
             self._rewrite_vector_cache()
             self._save_keywords(load=True)
-        if self._watcher:
-            for path in folders - {f.path for f in self.store.folders()}:
-                self._watcher.unwatch(Path(path))
+        for path in folders - {f.path for f in self.store.folders()}:
+            self._watching.unwatch(path)
         log.info("forgot collection %r: %d chunks", name, len(removed))
         return len(removed)
 
@@ -283,41 +282,16 @@ class RagEngine:
             return self._reembed(progress, cancel or threading.Event())
 
     def _reembed(self, progress: ProgressCallback | None, cancel: threading.Event) -> int:
-        """``reembed`` under the writer lock. Vectors are committed slice by slice, so a cancelled or
-        killed run resumes where it stopped; searches stay keyword-only until the switch at the end."""
-        model_id = self.embedder.model_id
-        items = list(self.store.unique_chunk_texts())
-        have = self.store.known_hashes((h for h, _ in items), model_id)
-        todo = [(h, t) for h, t in items if h not in have]
-        todo.sort(key=lambda item: len(item[1]))  # similar lengths together: less padding
-        state = Progress(phase="re-embedding", files_total=len(todo))
-        started = time.perf_counter()
-        batch = 256
-        for start in range(0, len(todo), batch):
-            if cancel.is_set():
-                state.phase = "cancelled"
-                if progress:
-                    progress(state)
-                return start
-            part = todo[start : start + batch]
-            vectors = self.embedder.embed_passages([t for _, t in part])
-            self.store.put_embeddings(dict(zip((h for h, _ in part), vectors, strict=True)), model_id)
-            state.files_done = state.chunks_done = start + len(part)
-            elapsed = time.perf_counter() - started
-            state.chunks_per_s = state.chunks_done / elapsed if elapsed > 0 else 0.0
-            state.eta_s = (len(todo) - state.chunks_done) / state.chunks_per_s if state.chunks_per_s else None
-            if progress:
-                progress(Progress(**state.__dict__))
-        self.store.set_meta("embedding_model", model_id)
-        self.store.drop_embeddings_except(model_id)
+        """``reembed`` under the writer lock (index/reembed.py); the vector cache is rebuilt at the switch."""
+        embedded, switched = reembed_library(self.store, self.embedder, progress, cancel)
+        if not switched:
+            return embedded
         with self._vectors_lock:
             self._vectors = None
-        _ = self.vectors  # rebuild from SQLite for the new model
-        self._vectors.save(self.paths.vectors_dir)
-        log.info("re-embedded %d passages with %s", len(todo), model_id)
+        self.vectors.save(self.paths.vectors_dir)  # rebuilt from SQLite for the new model
         if progress:
-            progress(Progress(phase="done", files_total=len(todo), files_done=len(todo)))
-        return len(todo)
+            progress(Progress(phase="done", files_total=embedded, files_done=embedded))
+        return embedded
 
     # -- search ----------------------------------------------------------------------------------
     def search(
@@ -354,18 +328,7 @@ class RagEngine:
 
     def resolve_model_path(self, spec: str | None = None) -> Path:
         """The GGUF file for a path or a name from ``models()``; default: the setting, else the first found."""
-        spec = (spec or self.settings.llm_model or "").strip()
-        if spec and (spec.lower().endswith(".gguf") or Path(spec).expanduser().exists()):
-            return Path(spec).expanduser().resolve()
-        entries = self.models()
-        if not spec:
-            if not entries:
-                raise UserError(
-                    "no language model found: put a .gguf file in "
-                    f"{self.paths.models_dir} or choose one with --model PATH"
-                )
-            return entries[0].path
-        return resolve_model(spec, entries)
+        return resolve_model_file(spec or self.settings.llm_model or "", self.paths.models_dir, self.models)
 
     def load_model(self, spec: str | None = None) -> LocalModel:
         """Load (or reuse the loaded) GGUF model; only one is kept in memory."""
@@ -451,38 +414,22 @@ class RagEngine:
 
     def watch(self, folder: str | Path, collection: str = DEFAULT_COLLECTION) -> None:
         """Re-index ``folder`` incrementally whenever its files change (until ``close``)."""
-        path = Path(folder).expanduser().resolve()
-        if not path.is_dir():
-            raise UserError(f"not a folder: {path}")
-        folder_id = self.store.ensure_folder(collection, str(path))
-        self.store.set_folder_watched(folder_id, True)
-        if self._watcher is None:
-            self._watcher = FolderWatcher(self._on_folder_changed)
-        self._watcher.watch(path)
+        self._watching.watch(folder, collection)
 
     def resume_watching(self) -> list[str]:
         """Start watching every folder marked as watched (at app start)."""
-        started = []
-        for f in self.store.folders():
-            if f.watched and Path(f.path).is_dir():
-                self.watch(f.path, f.collection)
-                started.append(f.path)
-        return started
+        return self._watching.resume()
 
-    def _on_folder_changed(self, folder: Path) -> None:
-        for f in self.store.folders():
-            if f.path == str(folder):
-                report = self.index_folder(folder, f.collection)
-                if self.on_background_report:
-                    self.on_background_report(report)
+    def _reindex_changed(self, folder: Path, collection: str) -> None:
+        report = self.index_folder(folder, collection)
+        if self.on_background_report:
+            self.on_background_report(report)
 
     def close(self) -> None:
         if self._model is not None:
             self._model.close()
             self._model = None
-        if self._watcher:
-            self._watcher.stop()
-            self._watcher = None
+        self._watching.stop()
         with self._writer:
             if self._vectors is not None:
                 self._vectors.save(self.paths.vectors_dir)

@@ -15,7 +15,7 @@ import os
 import re
 import sys
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -378,3 +378,17 @@ def _header_summary(path: Path, real: str, size: int) -> tuple[str | None, str |
         _header_cache.clear()
     _header_cache[key] = summary
     return summary
+
+
+def resolve_model_file(spec: str, models_dir: Path, entries: Callable[[], list[ModelEntry]]) -> Path:
+    """The GGUF file a user means: a path as given, else a name among ``entries()`` (models found on
+    this computer); an empty ``spec``: the first one found."""
+    spec = spec.strip()
+    if spec and (spec.lower().endswith(".gguf") or Path(spec).expanduser().exists()):
+        return Path(spec).expanduser().resolve()
+    found = entries()
+    if not spec:
+        if not found:
+            raise UserError(f"no language model found: put a .gguf file in {models_dir} or choose one with --model PATH")
+        return found[0].path
+    return resolve_model(spec, found)
