@@ -23,6 +23,7 @@ from .library import (
     _cmd_status,
     _cmd_watch,
 )
+from .ocr import _cmd_ocr
 from .parser import build_parser
 from .search import _cmd_search
 from .settings import _cmd_config, _cmd_redact
@@ -74,4 +75,5 @@ _COMMANDS = {
     "models": _cmd_models,
     "redact": _cmd_redact,
     "repair": _cmd_repair,
+    "ocr": _cmd_ocr,
 }

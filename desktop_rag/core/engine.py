@@ -31,6 +31,8 @@ from .index.store import Store
 from .index.vector_index import INDEX_FILE, META_FILE, VectorIndex
 from .ingest.loaders import LoadError, load_document
 from .ingest.loaders.text import decode_text
+from .ingest.ocr import LANGUAGES as OCR_LANGUAGE_NAMES
+from .ingest.ocr import ModelImportError, available_languages, import_model, imported_dir
 from .ingest.watcher import FolderWatcher
 from .models.discovery import (
     ADDED_FOLDER,
@@ -55,7 +57,7 @@ from .types import Hit, IndexReport, Progress
 # The public API: RagEngine and what the window and the CLI use beside it (module docstring).
 __all__ = [
     "ADDED_FOLDER", "DEFAULT_COLLECTION", "DEVELOPMENT_PACKAGE", "GPT4ALL", "HF_CACHE", "LM_STUDIO",
-    "MAX_SCAN_DEPTH", "MODELS_FOLDER", "OLLAMA", "SPLIT_RE", "AnswerResult", "ChatSession", "GGUFError",
+    "MAX_SCAN_DEPTH", "MODELS_FOLDER", "OCR_LANGUAGE_NAMES", "OLLAMA", "SPLIT_RE", "AnswerResult", "ChatSession", "GGUFError",
     "GGUFInfo", "LoadError", "LocalModel", "ModelEntry", "RagEngine", "conversation_markdown", "decode_text",
     "discover_models", "format_size", "load_document", "read_gguf_info", "resolve_model",
 ]
@@ -171,7 +173,9 @@ class RagEngine:
             vectors = self.vectors
             if self.stored_model_id is None:
                 self.store.set_meta("embedding_model", self.embedder.model_id)
-            indexer = Indexer(self.store, self.embedder, vectors, self.settings, self.paths.vectors_dir)
+            indexer = Indexer(
+                self.store, self.embedder, vectors, self.settings, self.paths.vectors_dir, self._ocr_dirs()
+            )
             report = indexer.run(folder, collection.strip(), progress, cancel)
             self._save_keywords(load=True)
             return report
@@ -364,7 +368,37 @@ class RagEngine:
             "reembed_needed": self.reembed_needed,
         }
         info["chunks"] = self.store.chunk_count()
+        info["ocr"] = {
+            "enabled": self.settings.ocr_enabled,
+            "languages": self.settings.ocr_languages,
+            "installed": self.ocr_languages(),
+        }
         return info
+
+    # -- text recognition (OCR) ----------------------------------------------------------------
+    def _ocr_dirs(self) -> tuple[str, ...]:
+        return (str(imported_dir(self.paths.models_dir)),)
+
+    def ocr_languages(self) -> list[str]:
+        """OCR languages whose model is packaged or imported ("eng", "kor")."""
+        return available_languages(self._ocr_dirs())
+
+    def import_ocr_model(self, file: str | Path) -> str:
+        """Import a Tesseract model file (``kor.traineddata``) and turn its language on (saved in
+        the settings); returns the language. Raises UserError for a file Tesseract cannot load."""
+        try:
+            target = import_model(Path(file), self.paths.models_dir)
+        except ModelImportError as exc:
+            raise UserError(str(exc)) from exc
+        language = target.name.split(".")[0]
+        if language not in self.settings.ocr_languages:
+            self.settings.ocr_languages.append(language)
+            self.settings.save(self.paths.settings_file)
+        return language
+
+    def recognised_page(self, path: str | Path, page: int | None):
+        """The OCR result (text, word boxes) behind a page of an indexed file; None for text-layer pages."""
+        return self.store.recognised_page(str(path), page)
 
     def watch(self, folder: str | Path, collection: str = DEFAULT_COLLECTION) -> None:
         """Re-index ``folder`` incrementally whenever its files change (until ``close``)."""
