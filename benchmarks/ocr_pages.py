@@ -1,4 +1,4 @@
-"""Page images for the OCR tests and benchmarks: real scanned pages rendered with pypdfium2, saved
+"""Page images for the OCR tests and benchmarks (and the character error rate): real scanned pages rendered with pypdfium2, saved
 as PNG/JPEG/TIFF/BMP/WEBP, and Korean pages drawn from KorQuAD paragraphs with a system CJK font."""
 
 from __future__ import annotations
@@ -90,3 +90,19 @@ def bomb_png(path: Path, width: int, height: int, rows: int | None = None) -> Pa
     header = width.to_bytes(4, "big") + height.to_bytes(4, "big") + bytes([8, 0, 0, 0, 0])
     path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b""))
     return path
+
+
+def cer(reference: str, hypothesis: str) -> float:
+    """Character error rate: edit distance / reference length, whitespace runs folded to one space
+    (layout differences are not recognition errors)."""
+    ref = " ".join(reference.split())
+    hyp = " ".join(hypothesis.split())
+    if not ref:
+        return 0.0 if not hyp else 1.0
+    previous = list(range(len(hyp) + 1))
+    for i, a in enumerate(ref, 1):
+        current = [i] + [0] * len(hyp)
+        for j, b in enumerate(hyp, 1):
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a != b))
+        previous = current
+    return previous[-1] / len(ref)
