@@ -58,13 +58,28 @@ from .types import Hit, IndexReport, Progress
 __all__ = [
     "ADDED_FOLDER", "DEFAULT_COLLECTION", "DEVELOPMENT_PACKAGE", "GPT4ALL", "HF_CACHE", "LM_STUDIO",
     "MAX_SCAN_DEPTH", "MODELS_FOLDER", "OCR_LANGUAGE_NAMES", "OLLAMA", "SPLIT_RE", "AnswerResult", "ChatSession", "GGUFError",
-    "GGUFInfo", "LoadError", "LocalModel", "ModelEntry", "RagEngine", "conversation_markdown", "decode_text",
-    "discover_models", "format_size", "load_document", "read_gguf_info", "resolve_model",
+    "GGUFInfo", "LoadError", "LocalModel", "ModelEntry", "RagEngine", "available_ocr_languages", "conversation_markdown",
+    "decode_text", "discover_models", "format_size", "import_ocr_model", "load_document", "read_gguf_info",
+    "resolve_model",
 ]
 
 log = logging.getLogger(__name__)
 
 DEFAULT_COLLECTION = "default"
+
+
+def available_ocr_languages(models_dir: Path) -> list[str]:
+    """OCR languages whose model is packaged or imported into ``models_dir`` ("eng", "kor")."""
+    return available_languages((str(imported_dir(models_dir)),))
+
+
+def import_ocr_model(file: str | Path, models_dir: Path) -> str:
+    """Check and copy a Tesseract model (``kor.traineddata``) into ``models_dir``; returns its
+    language. Raises UserError for a file Tesseract cannot load. (Settings are the caller's.)"""
+    try:
+        return import_model(Path(file), models_dir).name.split(".")[0]
+    except ModelImportError as exc:
+        raise UserError(str(exc)) from exc
 
 
 class RagEngine:
@@ -173,9 +188,8 @@ class RagEngine:
             vectors = self.vectors
             if self.stored_model_id is None:
                 self.store.set_meta("embedding_model", self.embedder.model_id)
-            indexer = Indexer(
-                self.store, self.embedder, vectors, self.settings, self.paths.vectors_dir, self._ocr_dirs()
-            )
+            ocr_dirs = (str(imported_dir(self.paths.models_dir)),)
+            indexer = Indexer(self.store, self.embedder, vectors, self.settings, self.paths.vectors_dir, ocr_dirs)
             report = indexer.run(folder, collection.strip(), progress, cancel)
             self._save_keywords(load=True)
             return report
@@ -368,29 +382,19 @@ class RagEngine:
             "reembed_needed": self.reembed_needed,
         }
         info["chunks"] = self.store.chunk_count()
-        info["ocr"] = {
-            "enabled": self.settings.ocr_enabled,
-            "languages": self.settings.ocr_languages,
-            "installed": self.ocr_languages(),
-        }
+        info["ocr"] = {"enabled": self.settings.ocr_enabled, "languages": self.settings.ocr_languages,
+                       "installed": self.ocr_languages()}  # fmt: skip
         return info
 
     # -- text recognition (OCR) ----------------------------------------------------------------
-    def _ocr_dirs(self) -> tuple[str, ...]:
-        return (str(imported_dir(self.paths.models_dir)),)
-
     def ocr_languages(self) -> list[str]:
         """OCR languages whose model is packaged or imported ("eng", "kor")."""
-        return available_languages(self._ocr_dirs())
+        return available_ocr_languages(self.paths.models_dir)
 
     def import_ocr_model(self, file: str | Path) -> str:
         """Import a Tesseract model file (``kor.traineddata``) and turn its language on (saved in
         the settings); returns the language. Raises UserError for a file Tesseract cannot load."""
-        try:
-            target = import_model(Path(file), self.paths.models_dir)
-        except ModelImportError as exc:
-            raise UserError(str(exc)) from exc
-        language = target.name.split(".")[0]
+        language = import_ocr_model(file, self.paths.models_dir)
         if language not in self.settings.ocr_languages:
             self.settings.ocr_languages.append(language)
             self.settings.save(self.paths.settings_file)

@@ -11,7 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.ocr_pages import SCANNED, draw_text_page, korean_font, korean_model, korquad_paragraphs, render_pdf_page
+from benchmarks.ocr_pages import (
+    SCANNED,
+    draw_text_page,
+    korean_font,
+    korean_model,
+    korquad_paragraphs,
+    render_pdf_page,
+)
 from desktop_rag.cli import main
 from desktop_rag.core.types import Progress
 

@@ -127,7 +127,7 @@ class Indexer:
         self.vectors_dir = vectors_dir
         self.ocr = OcrPolicy.from_settings(settings, ocr_model_dirs)
         self._chunker: Chunker | None = None
-        self._page_note: Callable[[str], None] = lambda _text: None
+        self._page_note: Callable[[int, int, str], None] = lambda _n, _t, _name: None
 
     @property
     def chunker(self) -> Chunker:
@@ -216,10 +216,11 @@ class Indexer:
         items: queue.Queue = queue.Queue(maxsize=64)
         note_lock = threading.Lock()
 
-        def page_note(text: str) -> None:  # from the loader thread: "recognising page 3 of 12 in scan.pdf"
+        def page_note(number: int, total: int, name: str) -> None:  # from the loader thread; 0 0 "": done
             with note_lock:
-                state.detail = text
-                if text:
+                state.detail = f"recognising page {number} of {total} in {name}" if total else ""
+                state.ocr_file, state.ocr_page, state.ocr_pages = name, number, total
+                if total:
                     notify(_copy(state))
 
         self._page_note = page_note
@@ -307,9 +308,9 @@ class Indexer:
         ocr = self.ocr.options_for(entry.path, digest, self.store)
         try:
             try:
-                document = reader.load(Path(entry.path), self.settings.max_file_bytes, cancel, ocr, self._on_page)
+                document = reader.load(Path(entry.path), self.settings.max_file_bytes, cancel, ocr, self._page_note)
             finally:
-                self._page_note("")
+                self._page_note(0, 0, "")
             if ocr is not None and ocr.enabled:  # new pages only: the cached ones are there already
                 new = {n: p for n, p in document.ocr_pages.items() if n not in ocr.cached}
                 self.store.save_ocr_pages(digest, self.ocr.key, new)
@@ -333,9 +334,6 @@ class Indexer:
             entry, digest, chunks, [text_hash(c.text) for c in chunks], len(document.pages), document.warnings,
             ocr_engine, ocr_pages,
         )
-
-    def _on_page(self, number: int, total: int, name: str) -> None:
-        self._page_note(f"recognising page {number} of {total} in {name}")
 
     def _commit_group(self, folder_id, group: list[_Parsed], report, state, notify, cancel, started) -> None:
         """Embed the group's new chunks (each distinct text once), then commit document by document."""
