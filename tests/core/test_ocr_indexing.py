@@ -196,7 +196,7 @@ def test_cli_indexes_scans_and_imports_a_model(docs, tmp_path, capsys):
     assert "5 indexed" in out and "0 errors" in out
     assert main(["--data-dir", str(data), "search", "bundles PDF document conversion", "-k", "5", "--json"]) == 0
     hits = json.loads(capsys.readouterr().out)["hits"]
-    assert any(h["path"].endswith("docling.png") and h["page"] == 1 for h in hits)
+    assert any(h["path"].endswith("docling.png") and h["page"] == 1 and h["recognised"] for h in hits)
 
     assert main(["--data-dir", str(data), "index", str(folder), "--quiet", "--ocr-languages", "kor"]) == 1
     assert "no OCR model for kor" in capsys.readouterr().err
