@@ -46,7 +46,7 @@ def test_scans_indexed_in_the_window_are_shown_with_their_words_boxed(qtbot, tmp
         window.show_source({"path": hit.path, "page": hit.page, "text": hit.text, "char_start": hit.char_start,
                             "char_end": hit.char_end, **hit.location()})
         assert window.viewer.mode == "ocr" and window.viewer.current_page == page
-        assert "recognised (OCR)" in window.viewer.page_label.text()
+        assert "recognised (OCR)" in window.viewer.page_label.text() and window.viewer.page_label.isVisible()
         assert "can contain errors" in window.viewer.note_label.text()
         assert word in window.viewer.ocr_marked and len(window.viewer.ocr_marked) >= 5
         assert not window.viewer.ocr_label.pixmap().isNull()

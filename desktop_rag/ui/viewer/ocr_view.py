@@ -70,6 +70,7 @@ class OcrViewMixin:
         self.ocr_label.setPixmap(pixmap.scaledToWidth(min(width, pixmap.width()), Qt.TransformationMode.SmoothTransformation))
         self._mode = "ocr"
         self._set_pdf_controls(False)
+        self.page_label.show()  # the page and the mark, without the PDF's zoom buttons
         self.stack.setCurrentWidget(self.ocr_scroll)
         self.page_label.setText(tr("Page {page}").format(page=page) + " · " + tr("recognised (OCR)"))
         self._set_note(tr("This text was recognised from the page image on this computer (OCR) and can contain errors."))
