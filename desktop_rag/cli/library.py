@@ -51,6 +51,8 @@ def _cmd_status(args, paths: AppPaths) -> int:
     print(f"embedding model: {model['name']} ({model['configured']})")
     if model["reembed_needed"]:
         print(f"  ! stored vectors are from {model['stored']}: run 'desktop-rag reembed'")
+    ocr = info["ocr"]
+    print(f"text recognition (OCR): {'on' if ocr['enabled'] else 'off'} ({', '.join(ocr['languages'])})")
     if not info["folders"]:
         print("no folders indexed yet: desktop-rag index FOLDER")
     for c in info["collections"]:
