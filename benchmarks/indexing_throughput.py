@@ -24,6 +24,7 @@ from pathlib import Path
 from desktop_rag.core.config import ENGLISH_MINILM, Settings
 from desktop_rag.core.engine import RagEngine
 from desktop_rag.core.models.embedder import SentenceTransformerEmbedder, create_embedder
+from desktop_rag.core.models.onnx_embedder import OnnxE5Embedder
 from desktop_rag.core.paths import AppPaths, resolve_paths
 
 from .common import disk_bytes, peak_rss_mb
@@ -72,12 +73,16 @@ def main() -> None:
     disk = disk_bytes(root / "lib")
 
     started = time.perf_counter()
-    assert isinstance(embedder, SentenceTransformerEmbedder)
-    prefix = embedder._prefixes[1]
-    embedder.model.encode(
-        [prefix + t for t in texts], batch_size=settings.embed_batch_size, normalize_embeddings=True, show_progress_bar=False
-    )
-    raw_name = "SentenceTransformer.encode"
+    if isinstance(embedder, OnnxE5Embedder):  # the default: its own encode, batched by tokens
+        embedder.encode([embedder.PASSAGE_PREFIX + t for t in texts])
+        raw_name = "OnnxE5Embedder.encode"
+    else:
+        assert isinstance(embedder, SentenceTransformerEmbedder)
+        prefix = embedder._prefixes[1]
+        embedder.model.encode(
+            [prefix + t for t in texts], batch_size=settings.embed_batch_size, normalize_embeddings=True, show_progress_bar=False
+        )
+        raw_name = "SentenceTransformer.encode"
     raw_s = time.perf_counter() - started
 
     again = RagEngine(AppPaths(root / "lib2"), settings, embedder=embedder)

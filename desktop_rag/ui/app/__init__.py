@@ -8,7 +8,7 @@ Modules: ``window`` (the main window: layout, menus, wiring, dialogs, shutdown),
 and the model) and ``startup`` (opening the library, repair, running the app).
 """
 
-from .startup import EXIT_AFTER_SHOW_ENV, open_engine_or_repair, run_app
+from .startup import EXIT_AFTER_SHOW_ENV, build_window, open_engine_or_repair, run_app
 from .window import MainWindow
 
-__all__ = ["EXIT_AFTER_SHOW_ENV", "MainWindow", "open_engine_or_repair", "run_app"]
+__all__ = ["EXIT_AFTER_SHOW_ENV", "MainWindow", "build_window", "open_engine_or_repair", "run_app"]

@@ -69,6 +69,11 @@ class MainWindow(LibraryActions, ConversationActions, AnsweringActions, QMainWin
         self.refresh_conversations()
         self.library_changed.connect(self.refresh_library)
         engine.on_background_report = lambda report: self.library_changed.emit()
+        if engine.upgrade_pending:
+            # An update brought a new build of the embedding model: the first of these runs
+            # re-embeds the library once (with progress); the others find their files unchanged.
+            for folder in engine.store.folders():
+                self.indexing.enqueue(folder.path, folder.collection)
         try:
             engine.resume_watching()
         except Exception:  # noqa: BLE001 - watching is a convenience

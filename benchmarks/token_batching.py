@@ -1,0 +1,81 @@
+"""Batching by tokens vs by count, on the same chunks and the same int8 e5 graph, side by side.
+
+The chunks are the pipeline's own (the 53-file benchmark folder, default settings). Each way of
+batching encodes all of them, in alternating rounds so that the machine's drift hits all alike:
+  * 32 per batch in the order given (no sorting): every batch padded to its longest chunk;
+  * 32 per batch, sorted by length first (what sentence-transformers' encode does);
+  * by token budget (the default, 4,096): sorted, and as many rows as fit the budget once padded;
+  * other budgets, to show where the speed levels off.
+Printed: chunks/s (median of the rounds), padding (padded tokens / real tokens - 1), and the largest
+batch in tokens, which bounds the activations' memory.
+
+    python -m benchmarks.token_batching [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from desktop_rag.core.config import MULTILINGUAL_E5, Settings
+from desktop_rag.core.engine import RagEngine
+from desktop_rag.core.models.embedder import create_embedder
+from desktop_rag.core.models.onnx_embedder import DEFAULT_TOKEN_BUDGET, OnnxE5Embedder, token_batches
+from desktop_rag.core.paths import AppPaths, resolve_paths
+
+from .indexing_throughput import make_corpus
+
+
+def by_count(lengths: list[int], size: int, sort: bool) -> list[list[int]]:
+    order = sorted(range(len(lengths)), key=lengths.__getitem__) if sort else list(range(len(lengths)))
+    return [order[i : i + size] for i in range(0, len(order), size)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    embedder = create_embedder(MULTILINGUAL_E5, resolve_paths().models_dir)
+    assert isinstance(embedder, OnnxE5Embedder)
+    root = Path(tempfile.mkdtemp(prefix="batching-"))
+    try:
+        engine = RagEngine(AppPaths(root / "lib"), Settings(), embedder=embedder)
+        engine.index_folder(make_corpus(root / "corpus"))
+        texts = [t for (t,) in engine.store.db.execute("SELECT text FROM chunks GROUP BY text_hash ORDER BY id")]
+        engine.close()
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    encoded = embedder._tokenizer.encode_batch([embedder.PASSAGE_PREFIX + t for t in texts])
+    rows = [e.ids[:511] + e.ids[-1:] if len(e.ids) > 512 else e.ids for e in encoded]
+    lengths = [len(r) for r in rows]
+    print(f"{len(rows)} chunks, {sum(lengths)} tokens (mean {statistics.mean(lengths):.0f}, max {max(lengths)})")
+    plans = {
+        "32 per batch, unsorted": by_count(lengths, 32, sort=False),
+        "32 per batch, sorted": by_count(lengths, 32, sort=True),
+        f"token budget {DEFAULT_TOKEN_BUDGET} (default)": list(token_batches(lengths, DEFAULT_TOKEN_BUDGET)),
+    }
+    for budget in (1024, 2048, 8192, 16384):
+        plans[f"token budget {budget}"] = list(token_batches(lengths, budget))
+    speed: dict[str, list[float]] = {name: [] for name in plans}
+    for r in range(args.rounds):
+        for name in plans if r % 2 == 0 else reversed(list(plans)):
+            started = time.perf_counter()
+            for batch in plans[name]:
+                embedder._encode_batch([rows[i] for i in batch])
+            speed[name].append(len(rows) / (time.perf_counter() - started))
+    print("| batching | chunks/s | vs 32 sorted | padding | largest batch (tokens) |")
+    print("|---|---|---|---|---|")
+    base = statistics.median(speed["32 per batch, sorted"])
+    for name, plan in plans.items():
+        padded = sum(len(b) * max(lengths[i] for i in b) for b in plan)
+        largest = max(len(b) * max(lengths[i] for i in b) for b in plan)
+        rate = statistics.median(speed[name])
+        print(f"| {name} | {rate:.1f} | {rate / base:.2f}x | {padded / sum(lengths) - 1:+.1%} | {largest:,} |")
+
+
+if __name__ == "__main__":
+    main()
