@@ -28,12 +28,11 @@ from .config import Settings
 from .errors import ReembedRequired, UserError
 from .index.indexer import Indexer, ProgressCallback
 from .index.keyword_index import KeywordIndex
+from .index.ocr_plan import OcrControls, available_ocr_languages, import_ocr_model
 from .index.store import Store
 from .index.vector_index import INDEX_FILE, META_FILE, VectorIndex
 from .ingest.loaders import LoadError, load_document
 from .ingest.loaders.text import decode_text
-from .ingest.ocr import LANGUAGES as OCR_LANGUAGE_NAMES
-from .ingest.ocr import ModelImportError, available_languages, import_model, imported_dir
 from .ingest.watcher import FolderWatcher
 from .models.discovery import (
     ADDED_FOLDER,
@@ -58,7 +57,7 @@ from .types import Hit, IndexReport, Progress
 # The public API: RagEngine and what the window and the CLI use beside it (module docstring).
 __all__ = [
     "ADDED_FOLDER", "DEFAULT_COLLECTION", "DEVELOPMENT_PACKAGE", "GPT4ALL", "HF_CACHE", "LM_STUDIO",
-    "MAX_SCAN_DEPTH", "MODELS_FOLDER", "OCR_LANGUAGE_NAMES", "OLLAMA", "SPLIT_RE", "AnswerResult", "ChatSession", "GGUFError",
+    "MAX_SCAN_DEPTH", "MODELS_FOLDER", "OLLAMA", "SPLIT_RE", "AnswerResult", "ChatSession", "GGUFError",
     "GGUFInfo", "LoadError", "LocalModel", "ModelEntry", "RagEngine", "available_ocr_languages", "conversation_markdown",
     "decode_text", "discover_models", "format_size", "import_ocr_model", "load_document", "read_gguf_info",
     "resolve_model",
@@ -69,21 +68,7 @@ log = logging.getLogger(__name__)
 DEFAULT_COLLECTION = "default"
 
 
-def available_ocr_languages(models_dir: Path) -> list[str]:
-    """OCR languages whose model is packaged or imported into ``models_dir`` ("eng", "kor")."""
-    return available_languages((str(imported_dir(models_dir)),))
-
-
-def import_ocr_model(file: str | Path, models_dir: Path) -> str:
-    """Check and copy a Tesseract model (``kor.traineddata``) into ``models_dir``; returns its
-    language. Raises UserError for a file Tesseract cannot load. (Settings are the caller's.)"""
-    try:
-        return import_model(Path(file), models_dir).name.split(".")[0]
-    except ModelImportError as exc:
-        raise UserError(str(exc)) from exc
-
-
-class RagEngine:
+class RagEngine(OcrControls):
     """Everything the app does with documents, behind one object."""
 
     def __init__(self, paths: AppPaths, settings: Settings | None = None, embedder: Embedder | None = None):
@@ -209,8 +194,7 @@ class RagEngine:
             vectors = self.vectors
             if self.stored_model_id is None:
                 self.store.set_meta("embedding_model", self.embedder.model_id)
-            ocr_dirs = (str(imported_dir(self.paths.models_dir)),)
-            indexer = Indexer(self.store, self.embedder, vectors, self.settings, self.paths.vectors_dir, ocr_dirs)
+            indexer = Indexer(self.store, self.embedder, vectors, self.settings, self.paths.vectors_dir, self.ocr_dirs())
             report = indexer.run(folder, collection.strip(), progress, cancel)
             self._save_keywords(load=True)
             return report
@@ -414,27 +398,8 @@ class RagEngine:
             "upgrade_pending": self.upgrade_pending,
         }
         info["chunks"] = self.store.chunk_count()
-        info["ocr"] = {"enabled": self.settings.ocr_enabled, "languages": self.settings.ocr_languages,
-                       "installed": self.ocr_languages()}  # fmt: skip
+        info["ocr"] = {"enabled": self.settings.ocr_enabled, "languages": self.settings.ocr_languages, "installed": self.ocr_languages()}
         return info
-
-    # -- text recognition (OCR) ----------------------------------------------------------------
-    def ocr_languages(self) -> list[str]:
-        """OCR languages whose model is packaged or imported ("eng", "kor")."""
-        return available_ocr_languages(self.paths.models_dir)
-
-    def import_ocr_model(self, file: str | Path) -> str:
-        """Import a Tesseract model file (``kor.traineddata``) and turn its language on (saved in
-        the settings); returns the language. Raises UserError for a file Tesseract cannot load."""
-        language = import_ocr_model(file, self.paths.models_dir)
-        if language not in self.settings.ocr_languages:
-            self.settings.ocr_languages.append(language)
-            self.settings.save(self.paths.settings_file)
-        return language
-
-    def recognised_page(self, path: str | Path, page: int | None):
-        """The OCR result (text, word boxes) behind a page of an indexed file; None for text-layer pages."""
-        return self.store.recognised_page(str(path), page)
 
     def watch(self, folder: str | Path, collection: str = DEFAULT_COLLECTION) -> None:
         """Re-index ``folder`` incrementally whenever its files change (until ``close``)."""

@@ -1,13 +1,16 @@
 """What indexing asks of OCR: the options for one file (with its cached pages), whether a stored
-document must be read again because OCR changed, and what to record of a file's scanned pages."""
+document must be read again because OCR changed, and what to record of a file's scanned pages;
+and the engine's OCR controls (:class:`OcrControls`, mixed into ``RagEngine``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from ..config import Settings
 from ..ingest.loaders import LoadedDocument, may_need_ocr
-from ..ingest.ocr import OcrOptions, engine_key
+from ..ingest.ocr import OcrOptions, engine_key, imported_dir
+from ..ingest.ocr.models import available_ocr_languages, import_ocr_model
 from ..ingest.ocr.run import OCR_MARK
 from .store import DocumentRow, Store
 
@@ -56,3 +59,28 @@ def ocr_record(document: LoadedDocument, policy: OcrPolicy) -> tuple[str | None,
     if any(OCR_MARK in w for w in document.warnings):
         return INCOMPLETE, pages
     return (policy.key if pages else None), pages
+
+
+class OcrControls:
+    """RagEngine's text recognition methods (it provides ``paths``, ``settings`` and ``store``)."""
+
+    def ocr_dirs(self) -> tuple[str, ...]:
+        """Folders of imported OCR models (Korean), besides the packaged ones."""
+        return (str(imported_dir(self.paths.models_dir)),)
+
+    def ocr_languages(self) -> list[str]:
+        """OCR languages whose model is packaged or imported ("eng", "kor")."""
+        return available_ocr_languages(self.paths.models_dir)
+
+    def import_ocr_model(self, file: str | Path) -> str:
+        """Import a Tesseract model file (``kor.traineddata``) and turn its language on (saved in
+        the settings); returns the language. Raises UserError for a file Tesseract cannot load."""
+        language = import_ocr_model(file, self.paths.models_dir)
+        if language not in self.settings.ocr_languages:
+            self.settings.ocr_languages.append(language)
+            self.settings.save(self.paths.settings_file)
+        return language
+
+    def recognised_page(self, path: str | Path, page: int | None):
+        """The OCR result (text, word boxes) behind a page of an indexed file; None for text-layer pages."""
+        return self.store.recognised_page(str(path), page)

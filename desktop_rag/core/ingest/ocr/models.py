@@ -14,6 +14,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from ...errors import UserError
+
 #: Languages the app offers, with the model file each needs.
 LANGUAGES = {"eng": "English", "kor": "Korean"}
 OSD = "osd"
@@ -55,7 +57,7 @@ def available_languages(extra_dirs: tuple[str, ...] | list[str] = ()) -> list[st
     return [lang for lang in LANGUAGES if find_model(lang, extra_dirs) is not None]
 
 
-class ModelImportError(ValueError):
+class ModelImportError(UserError):
     """A file that is not a usable Tesseract model; ``str()`` says why."""
 
 
@@ -103,3 +105,14 @@ def _load_problem(folder: Path, language: str) -> str | None:
         return None if language in api.GetLoadedLanguages() else "load failed"
     finally:
         api.End()
+
+
+def available_ocr_languages(models_dir: Path) -> list[str]:
+    """OCR languages whose model is packaged or imported into ``models_dir`` ("eng", "kor")."""
+    return available_languages((str(imported_dir(models_dir)),))
+
+
+def import_ocr_model(file: str | Path, models_dir: Path) -> str:
+    """:func:`import_model` into the app's models folder; returns the model's language.
+    (Turning the language on in the settings is the caller's.)"""
+    return import_model(Path(file), models_dir).name.split(".")[0]
