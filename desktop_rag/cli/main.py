@@ -23,6 +23,7 @@ from .library import (
     _cmd_status,
     _cmd_watch,
 )
+from .ocr import _cmd_ocr
 from .parser import build_parser
 from .passphrase import _cmd_decrypt, _cmd_encrypt
 from .search import _cmd_search
@@ -79,4 +80,5 @@ _COMMANDS = {
     "repair": _cmd_repair,
     "encrypt": _cmd_encrypt,
     "decrypt": _cmd_decrypt,
+    "ocr": _cmd_ocr,
 }

@@ -26,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("folder")
     p.add_argument("--collection", default="default")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    _ocr_flags(p)
 
     p = sub.add_parser("search", help="search the library")
     p.add_argument("query", nargs="?")
@@ -79,6 +80,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("watch", help="index a folder, then re-index it whenever it changes (Ctrl-C stops)")
     p.add_argument("folder")
     p.add_argument("--collection", default="default")
+    _ocr_flags(p)
+
+    p = sub.add_parser("ocr", help="text recognition of scanned pages and images: languages, model import")
+    ocr = p.add_subparsers(dest="ocr_command", parser_class=_Parser, required=True)
+    ocr.add_parser("status", help="whether OCR is on, its languages and the installed models")
+    q = ocr.add_parser("import", help="import a Tesseract model file (kor.traineddata) and turn its language on")
+    q.add_argument("file")
 
     p = sub.add_parser(
         "encrypt",
@@ -95,3 +103,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("redact", help="print a text file (or standard input) with personal data masked")
     p.add_argument("file", nargs="?", default="-", help="text file; - or nothing reads standard input")
     return parser
+
+
+def _ocr_flags(p: argparse.ArgumentParser) -> None:
+    """The Settings switch and language choice of text recognition, for one run."""
+    p.add_argument(
+        "--ocr", action=argparse.BooleanOptionalAction, default=None,
+        help="recognise text in scanned pages and images (default: the ocr_enabled setting, on)",
+    )
+    p.add_argument("--ocr-languages", help="OCR languages, comma-separated: eng, kor (default: the ocr_languages setting)")

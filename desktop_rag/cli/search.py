@@ -24,6 +24,7 @@ def _hit_json(hit: Hit, shown=_identity) -> dict:
         "char_start": hit.char_start,
         "char_end": hit.char_end,
         **hit.location(),
+        "recognised": hit.recognised,  # the page's text was recognised (OCR) from an image
         "text": shown(hit.text),
     }
 
@@ -63,5 +64,6 @@ def _print_hits(query: str, hits: list[Hit], many: bool, shown=_identity) -> Non
     if not hits:
         print("no results")
     for rank, hit in enumerate(hits, 1):
-        print(f"{rank}. {hit.where}  score {hit.score:.3f}")
+        mark = "  (recognised text, OCR)" if hit.recognised else ""
+        print(f"{rank}. {hit.where}  score {hit.score:.3f}{mark}")
         print(f"   {shown(hit.snippet)}")

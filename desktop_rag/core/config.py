@@ -16,6 +16,8 @@ log = logging.getLogger(__name__)
 # Built-in embedding models (shipped as Python packages, never downloaded).
 MULTILINGUAL_E5 = "builtin:multilingual-e5-small"
 ENGLISH_MINILM = "builtin:all-MiniLM-L6-v2"
+# Languages text recognition offers (Tesseract model names).
+OCR_LANGUAGES = ("eng", "kor")
 
 
 @dataclass
@@ -34,6 +36,11 @@ class Settings:
     max_seconds_per_file: float = 120.0
     embed_batch_size: int = 32
     search_top_k: int = 8
+
+    # Recognise the text of scanned PDF pages and image files (OCR), in these languages
+    # ("eng", "kor"; Korean needs its model imported: Settings or `desktop-rag ocr import`).
+    ocr_enabled: bool = True
+    ocr_languages: list[str] = field(default_factory=lambda: ["eng"])
 
     # -- answering (llama.cpp) --
     # Path or name (see `desktop-rag models`) of the GGUF model; empty: the first one found.
@@ -81,6 +88,8 @@ class Settings:
             raise UserError(f"ui_language must be auto, en or ko (got {self.ui_language!r})")
         if self.ui_theme not in ("auto", "light", "dark"):
             raise UserError(f"ui_theme must be auto, light or dark (got {self.ui_theme!r})")
+        if not self.ocr_languages or any(lang not in OCR_LANGUAGES for lang in self.ocr_languages):
+            raise UserError(f"ocr_languages must be one or more of {', '.join(OCR_LANGUAGES)} (got {self.ocr_languages!r})")
         if self.llm_gpu_layers < -1 or self.llm_threads < 0 or not 1 <= self.answer_sources <= 50:
             raise UserError("llm_gpu_layers must be -1 or more, llm_threads 0 or more, answer_sources 1 to 50")
         return self

@@ -39,6 +39,7 @@ from .encryption import (
 from .errors import ReembedRequired, UserError
 from .index.indexer import Indexer, ProgressCallback
 from .index.keyword_index import KeywordIndex
+from .index.ocr_plan import OcrControls, available_ocr_languages, import_ocr_model
 from .index.reembed import reembed_library
 from .index.store import Store
 from .index.vector_index import INDEX_FILE, META_FILE, SEALED_FILE, VectorIndex
@@ -71,8 +72,9 @@ __all__ = [
     "ADDED_FOLDER", "DEFAULT_COLLECTION", "DEVELOPMENT_PACKAGE", "GPT4ALL", "HF_CACHE", "LM_STUDIO",
     "MAX_SCAN_DEPTH", "MODELS_FOLDER", "OLLAMA", "SPLIT_RE", "AnswerResult", "ChatSession", "GGUFError",
     "GGUFInfo", "LibraryKey", "LibraryLocked", "LoadError", "LocalModel", "ModelEntry", "RagEngine", "WrongPassphrase",
-    "check_passphrase", "conversation_markdown", "decode_text", "discover_models", "format_size", "is_encrypted", "load_document",
-    "keyring_available", "read_gguf_info", "remember_key", "remembered_key", "resolve_model", "unlock",
+    "available_ocr_languages", "check_passphrase", "conversation_markdown", "decode_text", "discover_models",
+    "format_size", "import_ocr_model", "is_encrypted", "keyring_available", "load_document", "read_gguf_info",
+    "remember_key", "remembered_key", "resolve_model", "unlock",
 ]
 
 log = logging.getLogger(__name__)
@@ -80,7 +82,7 @@ log = logging.getLogger(__name__)
 DEFAULT_COLLECTION = "default"
 
 
-class RagEngine:
+class RagEngine(OcrControls):
     """Everything the app does with documents, behind one object."""
 
     def __init__(
@@ -216,7 +218,7 @@ class RagEngine:
             vectors = self.vectors
             if self.stored_model_id is None:
                 self.store.set_meta("embedding_model", self.embedder.model_id)
-            indexer = Indexer(self.store, self.embedder, vectors, self.settings, self.paths.vectors_dir)
+            indexer = Indexer(self.store, self.embedder, vectors, self.settings, self.paths.vectors_dir, self.ocr_dirs())
             report = indexer.run(folder, collection.strip(), progress, cancel)
             self._save_keywords(load=True)
             return report
@@ -410,6 +412,7 @@ class RagEngine:
             "upgrade_pending": self.upgrade_pending,
         }
         info["chunks"] = self.store.chunk_count()
+        info["ocr"] = {"enabled": self.settings.ocr_enabled, "languages": self.settings.ocr_languages, "installed": self.ocr_languages()}
         return info
 
     def watch(self, folder: str | Path, collection: str = DEFAULT_COLLECTION) -> None:

@@ -102,6 +102,7 @@ class Hit:
     keyword_score: float | None = None  # BM25 (higher is better)
     part: str = ""  # place inside a container file: "report.pdf" for a mail's attachment
     page_unit: str = "page"  # what ``page`` counts: "page" or "slide"
+    recognised: bool = False  # the page's text was recognised (OCR) from an image: it may contain errors
 
     @property
     def place(self) -> str:
@@ -151,6 +152,12 @@ class Progress:
     chunks_per_s: float = 0.0
     eta_s: float | None = None
     current_file: str = ""
+    # What happens inside a long file, e.g. "recognising page 3 of 12 in scan.pdf" (empty: nothing to say),
+    # and the same as data: the file being recognised, its page and its number of pages to recognise.
+    detail: str = ""
+    ocr_file: str = ""
+    ocr_page: int = 0
+    ocr_pages: int = 0
     errors: list[FileError] = field(default_factory=list)
 
 

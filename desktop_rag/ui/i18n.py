@@ -355,6 +355,29 @@ KOREAN: dict[str, str] = {
     "This PDF is password-protected and cannot be shown here.": "암호로 보호된 PDF라 여기에서 표시할 수 없습니다.",
     "This file could not be read: {reason}": "파일을 읽을 수 없습니다: {reason}",
     "This file was moved or deleted since it was indexed.": "색인한 뒤 파일이 이동되었거나 삭제되었습니다.",
+    # -- text recognition (OCR) ------------------------------------------------------------------
+    "Scanned pages and images": "스캔한 페이지와 이미지",
+    "Recognise text in scanned pages and images": "스캔한 페이지와 이미지의 글자 인식",
+    "PDF pages without text and image files are read on this computer (OCR). It is slow; "
+    "recognised text can contain errors and is marked as such.": (
+        "글자가 없는 PDF 페이지와 이미지 파일을 이 컴퓨터에서 읽습니다(OCR). 시간이 걸리며, "
+        "인식된 글자에는 오류가 있을 수 있어 따로 표시됩니다."
+    ),
+    "English": "영어",
+    "Korean": "한국어",
+    "Languages:": "언어:",
+    "Import Korean model…": "한국어 모델 가져오기…",
+    "A Tesseract model file named kor.traineddata.": "kor.traineddata라는 이름의 Tesseract 모델 파일입니다.",
+    "Korean needs its model file (kor.traineddata), which is not included: import it once.": (
+        "한국어를 읽으려면 모델 파일(kor.traineddata)이 필요합니다. 포함되어 있지 않으니 한 번 가져오세요."
+    ),
+    "Tesseract models (*.traineddata);;All files (*)": "Tesseract 모델 (*.traineddata);;모든 파일 (*)",
+    "Page {page}": "{page}쪽",
+    "recognised (OCR)": "인식된 글자 (OCR)",
+    "This text was recognised from the page image on this computer (OCR) and can contain errors.": (
+        "이 글자는 이 컴퓨터에서 페이지 이미지로부터 인식한 것이며(OCR) 오류가 있을 수 있습니다."
+    ),
+    "recognising page {page} of {pages} in {file}": "{file}의 {pages}쪽 중 {page}쪽 글자 인식 중",
 }
 
 _language = "en"

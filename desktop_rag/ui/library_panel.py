@@ -46,7 +46,9 @@ def describe_progress(p: Progress) -> str:
         eta = format_eta(p.eta_s)
         return f"{line} · {eta}" if eta else line
     parts = [tr("Indexing {done} of {total} files").format(done=p.files_done, total=p.files_total)]
-    if p.current_file:
+    if p.ocr_pages:
+        parts.append(tr("recognising page {page} of {pages} in {file}").format(page=p.ocr_page, pages=p.ocr_pages, file=p.ocr_file))
+    elif p.current_file:
         parts.append(Path(p.current_file).name)
     if p.chunks_per_s:
         parts.append(tr("{n} passages/s").format(n=f"{p.chunks_per_s:.0f}"))

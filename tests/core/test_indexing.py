@@ -88,7 +88,7 @@ def test_hostile_files_are_reported_and_the_rest_is_indexed(tmp_path, make_engin
     locked.mkdir()
     (locked / "secret.txt").write_text("hidden")
 
-    engine = make_engine(fake_embedder, max_file_bytes=1_000_000)
+    engine = make_engine(fake_embedder, max_file_bytes=1_000_000, ocr_enabled=False)  # OCR: tests/core/test_ocr*.py
     locked.chmod(0)
     try:
         report = engine.index_folder(folder)
@@ -97,7 +97,7 @@ def test_hostile_files_are_reported_and_the_rest_is_indexed(tmp_path, make_engin
     reasons = {Path(e.path).name: e.reason for e in report.errors}
     assert "password required" in reasons["pypdf_r3-user-password.pdf"]
     assert "corrupt PDF" in reasons["ocrmypdf_invalid.pdf"]
-    assert "no text layer" in reasons["cardinal.pdf"]
+    assert "no usable text layer and need text recognition (OCR), which is turned off" in reasons["cardinal.pdf"]
     assert reasons["empty.txt"] == "empty file"
     assert "binary" in reasons["binary.txt"]
     assert "too large" in reasons["huge.txt"]

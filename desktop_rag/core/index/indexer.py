@@ -41,6 +41,7 @@ from ..ingest.loaders import LoadError, load_document, size_problem, supported_e
 from ..ingest.scanner import FileEntry, scan_folder
 from ..models.embedder import Embedder
 from ..types import Chunk, FileError, IndexReport, Progress
+from .ocr_plan import OcrPolicy, ocr_record
 from .store import DocumentRow, Store
 from .vector_index import VectorIndex
 
@@ -61,6 +62,8 @@ class _Parsed:
     chunk_hashes: list[str]
     page_count: int
     warnings: list[str]
+    ocr_engine: str | None = None
+    ocr_pages: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -108,13 +111,23 @@ def text_hash(text: str) -> str:
 class Indexer:
     """Runs one indexing pass over a folder; the caller guarantees a single writer."""
 
-    def __init__(self, store: Store, embedder: Embedder, vectors: VectorIndex, settings: Settings, vectors_dir: Path):
+    def __init__(
+        self,
+        store: Store,
+        embedder: Embedder,
+        vectors: VectorIndex,
+        settings: Settings,
+        vectors_dir: Path,
+        ocr_model_dirs: tuple[str, ...] = (),
+    ):
         self.store = store
         self.embedder = embedder
         self.vectors = vectors
         self.settings = settings
         self.vectors_dir = vectors_dir
+        self.ocr = OcrPolicy.from_settings(settings, ocr_model_dirs)
         self._chunker: Chunker | None = None
+        self._page_note: Callable[[int, int, str], None] = lambda _n, _t, _name: None
 
     @property
     def chunker(self) -> Chunker:
@@ -148,7 +161,7 @@ class Indexer:
         folder_id = self.store.ensure_folder(collection, str(folder))
         scan = scan_folder(folder, supported_extensions())
         existing = self.store.documents_in_folder(folder_id)
-        plan = self._plan(scan.files, existing, {e.path for e in scan.errors})
+        plan = self._plan(scan.files, existing, {e.path for e in scan.errors}, self.ocr)
         report.files_seen = len(scan.files)
         report.files_unchanged = plan.unchanged
         for error in scan.errors:
@@ -173,6 +186,7 @@ class Indexer:
                 self._vectors_remove(self.store.delete_documents([row.id]))
                 report.files_deleted += 1
             self.store.prune_embeddings()
+            self.store.prune_ocr_pages()
             self.store.mark_folder_indexed(folder_id)
             state.phase = "done"
         self.vectors.save(self.vectors_dir)
@@ -183,13 +197,13 @@ class Indexer:
 
     # -- planning ------------------------------------------------------------------------------
     @staticmethod
-    def _plan(files: list[FileEntry], existing: dict[str, DocumentRow], error_paths: set[str]) -> _Plan:
+    def _plan(files: list[FileEntry], existing: dict[str, DocumentRow], error_paths: set[str], ocr: OcrPolicy) -> _Plan:
         plan = _Plan()
         seen = set()
         for entry in files:
             seen.add(entry.path)
             row = existing.get(entry.path)
-            if row is not None and row.size == entry.size and row.mtime_ns == entry.mtime_ns:
+            if row is not None and row.size == entry.size and row.mtime_ns == entry.mtime_ns and not ocr.stale(row):
                 plan.unchanged += 1
             else:
                 plan.to_check.append((entry, row))
@@ -200,6 +214,16 @@ class Indexer:
     def _process(self, folder_id, plan, report, state, notify, cancel, started) -> None:
         gone_by_hash = {r.content_hash: r for r in plan.gone.values() if r.status == "indexed" and r.content_hash}
         items: queue.Queue = queue.Queue(maxsize=64)
+        note_lock = threading.Lock()
+
+        def page_note(number: int, total: int, name: str) -> None:  # from the loader thread; 0 0 "": done
+            with note_lock:
+                state.detail = f"recognising page {number} of {total} in {name}" if total else ""
+                state.ocr_file, state.ocr_page, state.ocr_pages = name, number, total
+                if total:
+                    notify(_copy(state))
+
+        self._page_note = page_note
         loader = threading.Thread(
             target=self._load_all, args=(plan.to_check, gone_by_hash, items, cancel), name="desktop-rag-loader", daemon=True
         )
@@ -277,12 +301,19 @@ class Indexer:
             digest = content_hash(entry.path)
         except OSError as exc:
             return _Failed(entry, _read_error(exc))
-        if row is not None and row.status == "indexed" and row.content_hash == digest:
+        if row is not None and row.status == "indexed" and row.content_hash == digest and not self.ocr.stale(row):
             return _SameContent(entry, row, moved=False)
-        if row is None and digest in gone_by_hash:
+        if row is None and digest in gone_by_hash and not self.ocr.stale(gone_by_hash[digest]):
             return _SameContent(entry, gone_by_hash.pop(digest), moved=True)
+        ocr = self.ocr.options_for(entry.path, digest, self.store)
         try:
-            document = reader.load(Path(entry.path), self.settings.max_file_bytes, cancel)
+            try:
+                document = reader.load(Path(entry.path), self.settings.max_file_bytes, cancel, ocr, self._page_note)
+            finally:
+                self._page_note(0, 0, "")
+            if ocr is not None and ocr.enabled:  # new pages only: the cached ones are there already
+                new = {n: p for n, p in document.ocr_pages.items() if n not in ocr.cached}
+                self.store.save_ocr_pages(digest, self.ocr.key, new)
             chunks = self.chunker.chunk_pages(
                 [(p.number, p.text, p.part, p.unit or document.page_unit) for p in document.pages], document.headings
             )
@@ -298,7 +329,11 @@ class Indexer:
             return _Failed(entry, f"could not be indexed: {type(exc).__name__}: {exc}")
         if not chunks:
             return _Failed(entry, "no text found")
-        return _Parsed(entry, digest, chunks, [text_hash(c.text) for c in chunks], len(document.pages), document.warnings)
+        ocr_engine, ocr_pages = ocr_record(document, self.ocr)
+        return _Parsed(
+            entry, digest, chunks, [text_hash(c.text) for c in chunks], len(document.pages), document.warnings,
+            ocr_engine, ocr_pages,
+        )
 
     def _commit_group(self, folder_id, group: list[_Parsed], report, state, notify, cancel, started) -> None:
         """Embed the group's new chunks (each distinct text once), then commit document by document."""
@@ -326,7 +361,7 @@ class Indexer:
             mine = {h: new_vectors.pop(h) for h in parsed.chunk_hashes if h in new_vectors}
             added, removed = self.store.replace_document(
                 folder_id, entry.path, entry.size, entry.mtime_ns, parsed.content_hash, parsed.chunks,
-                parsed.chunk_hashes, parsed.page_count, parsed.warnings, mine, model_id,
+                parsed.chunk_hashes, parsed.page_count, parsed.warnings, mine, model_id, parsed.ocr_engine, parsed.ocr_pages,
             )
             self._vectors_remove(removed)
             ids, vecs = self.store.vectors_for_chunks(added, model_id)

@@ -28,6 +28,7 @@ pipe to one process is less code and gives the crash and cancel cases for free.
 
 from __future__ import annotations
 
+import inspect
 import logging
 import multiprocessing
 import sys
@@ -42,6 +43,7 @@ from typing import Any
 from .loaders import LoadedDocument, LoadError, load_document
 from .loaders.sheets.delimited import DELIMITED_EXTENSIONS
 from .loaders.text import MARKDOWN_EXTENSIONS, PLAIN_TEXT_EXTENSIONS
+from .ocr.types import OcrOptions, PageCallback
 
 log = logging.getLogger(__name__)
 
@@ -126,30 +128,53 @@ class IsolatedLoader:
         """False once starting a worker has failed: files are then read in this process."""
         return not self._unavailable
 
-    def load(self, path: Path, max_bytes: int, cancel: threading.Event | None = None) -> LoadedDocument:
-        """Like :func:`load_document`; raises :class:`LoadError` (also for a timeout or a crash)."""
+    def load(
+        self,
+        path: Path,
+        max_bytes: int,
+        cancel: threading.Event | None = None,
+        ocr: OcrOptions | None = None,
+        on_page: PageCallback | None = None,
+    ) -> LoadedDocument:
+        """Like :func:`load_document`; raises :class:`LoadError` (also for a timeout or a crash).
+
+        ``ocr``: pages to recognise are read one by one; ``on_page`` hears of each, and each page
+        gets ``max_seconds`` of its own (a 50-page scan is not one file's worth of time).
+        """
         path = Path(path)
         if reads_in_process(path) or self._unavailable or not self._ensure_started():
-            return self._target(path, max_bytes)
+            if ocr is not None:
+                ocr.on_page = on_page
+            return _call(self._target, path, max_bytes, ocr)
         assert self._conn is not None
         try:
-            self._conn.send((str(path), max_bytes))
+            self._conn.send((str(path), max_bytes, ocr))
         except (OSError, ValueError) as exc:  # the worker died while idle
             self._kill()
             raise LoadError("the reader process stopped unexpectedly; try indexing again") from exc
-        deadline = time.monotonic() + self.max_seconds
-        while not self._conn.poll(min(_POLL_S, max(deadline - time.monotonic(), 0))):
-            if cancel is not None and cancel.is_set():
-                self._kill()
-                raise LoadCancelled()
-            if time.monotonic() >= deadline:
-                self._kill()
-                raise LoadError(f"took longer than {_seconds(self.max_seconds)} s to read (skipped)")
-        try:
-            status, payload = self._conn.recv()
-        except (EOFError, OSError) as exc:
-            code = self._kill()
-            raise LoadError(f"the reader crashed on this file ({_exit_reason(code)}; skipped)") from exc
+        return self._wait(cancel, on_page, time.monotonic() + self.max_seconds)
+
+    def _wait(self, cancel: threading.Event | None, on_page: PageCallback | None, deadline: float) -> LoadedDocument:
+        """Wait for the worker's reply; a page note (OCR) restarts the clock."""
+        assert self._conn is not None
+        while True:
+            while not self._conn.poll(min(_POLL_S, max(deadline - time.monotonic(), 0))):
+                if cancel is not None and cancel.is_set():
+                    self._kill()
+                    raise LoadCancelled()
+                if time.monotonic() >= deadline:
+                    self._kill()
+                    raise LoadError(f"took longer than {_seconds(self.max_seconds)} s to read (skipped)")
+            try:
+                status, payload = self._conn.recv()
+            except (EOFError, OSError) as exc:
+                code = self._kill()
+                raise LoadError(f"the reader crashed on this file ({_exit_reason(code)}; skipped)") from exc
+            if status != "page":
+                break
+            if on_page is not None:
+                on_page(*payload)
+            deadline = time.monotonic() + self.max_seconds
         if status == "ok":
             return payload
         raise LoadError(payload)
@@ -288,9 +313,11 @@ def _serve(conn: Connection, memory_limit: int | None, target: Callable[[Path, i
             return
         if request is None:
             return
-        path, max_bytes = request
+        path, max_bytes, ocr = request
         try:
-            reply: tuple[str, Any] = ("ok", target(Path(path), max_bytes))
+            if ocr is not None:
+                ocr.on_page = lambda *page, _conn=conn: _conn.send(("page", page))
+            reply: tuple[str, Any] = ("ok", _call(target, Path(path), max_bytes, ocr))
         except LoadError as exc:
             reply = ("error", out_of_memory if isinstance(exc.__cause__, MemoryError) else str(exc))
         except MemoryError:
@@ -304,6 +331,13 @@ def _serve(conn: Connection, memory_limit: int | None, target: Callable[[Path, i
         except (OSError, ValueError):
             return
         del reply
+
+
+def _call(target: Callable[..., LoadedDocument], path: Path, max_bytes: int, ocr: OcrOptions | None) -> LoadedDocument:
+    """``target(path, max_bytes)``, with the OCR options when there are any and it takes them."""
+    if ocr is None or "ocr" not in inspect.signature(target).parameters:
+        return target(path, max_bytes)
+    return target(path, max_bytes, ocr=ocr)
 
 
 def _limit_memory(limit: int | None) -> str:

@@ -197,13 +197,13 @@ class Retriever:
             row = rows.get(cid)
             if row is None:
                 continue  # deleted between the search and now
-            path, page, text, start, end, heading, collection, part, page_unit = row
+            path, page, text, start, end, heading, collection, part, page_unit, recognised = row
             hits.append(
                 Hit(
                     chunk_id=cid, path=path, page=page, text=text, char_start=start, char_end=end,
                     heading_path=tuple(heading.split(HEADING_SEP)) if heading else (), collection=collection,
                     score=float(fused[cid]), dense_score=dense.get(cid), keyword_score=keyword.get(cid),
-                    part=part, page_unit=page_unit,
+                    part=part, page_unit=page_unit, recognised=recognised,
                 )
             )
         return hits

@@ -198,7 +198,7 @@ class MainWindow(LibraryActions, ConversationActions, AnsweringActions, QMainWin
         self.viewer.show_source(
             source["path"], source.get("page"), self.redact(source.get("text", "")),
             source.get("char_start", 0), source.get("char_end", 0), source.get("terms", ()),
-            place=place_of(source),
+            place=place_of(source), ocr=self.engine.recognised_page(source["path"], source.get("page")),
         )
 
     # -- dialogs ---------------------------------------------------------------------------------
@@ -225,7 +225,8 @@ class MainWindow(LibraryActions, ConversationActions, AnsweringActions, QMainWin
             self.answers.model = None
             self.answers.load_model()
         self.session = None
-        if needs_reindex:
+        # Scans that were not read (OCR off, or another language) are read by the next run; the rest is skipped.
+        if needs_reindex or (old.ocr_enabled, old.ocr_languages) != (settings.ocr_enabled, settings.ocr_languages):
             for folder in self.engine.store.folders():
                 self.indexing.enqueue(folder.path, folder.collection)
         if needs_reembed:

@@ -21,6 +21,7 @@ from ..models_dialog.discovery import ModelScanner
 from ..security import SecurityGroup
 from .groups import SettingsGroups
 from .model_choice import ModelChoice
+from .ocr_group import OcrGroup
 from .widgets import _ERROR_STYLE
 
 
@@ -44,7 +45,7 @@ def _friendly_error(exc: UserError, settings: Settings) -> str:
     return raw
 
 
-class SettingsDialog(SettingsGroups, ModelChoice, QDialog):
+class SettingsDialog(SettingsGroups, ModelChoice, OcrGroup, QDialog):
     """Edit the settings; build it from a RagEngine, or from Settings + AppPaths."""
 
     #: (the saved Settings, needs_reindex: chunking changed, needs_reembed: embedding model changed)
@@ -53,6 +54,8 @@ class SettingsDialog(SettingsGroups, ModelChoice, QDialog):
     delete_all_requested = Signal()
     #: the background model search filled the model list
     models_loaded = Signal()
+    #: an OCR model file was imported (its language; "" when it could not be used)
+    ocr_model_imported = Signal(str)
 
     def __init__(self, source, parent: QWidget | None = None, *, paths: AppPaths | None = None):
         if isinstance(parent, AppPaths):  # SettingsDialog(settings, paths)
@@ -82,6 +85,7 @@ class SettingsDialog(SettingsGroups, ModelChoice, QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self._answers_group())
         layout.addWidget(self._documents_group())
+        layout.addWidget(self._ocr_group())
         layout.addWidget(self._privacy_group())
         if self.security_group is not None:  # acts at once (on the engine), not on OK
             layout.addWidget(self.security_group)
@@ -137,6 +141,7 @@ class SettingsDialog(SettingsGroups, ModelChoice, QDialog):
         self.redact_check.setChecked(s.redact_personal_data)
         self.language_combo.setCurrentIndex(max(self.language_combo.findData(s.ui_language), 0))
         self.theme_combo.setCurrentIndex(max(self.theme_combo.findData(s.ui_theme), 0))
+        self._load_ocr(s)
 
     def current_settings(self) -> Settings:
         """The settings as the dialog shows them (not validated)."""
@@ -153,6 +158,7 @@ class SettingsDialog(SettingsGroups, ModelChoice, QDialog):
         s.redact_personal_data = self.redact_check.isChecked()
         s.ui_language = self.language_combo.currentData()
         s.ui_theme = self.theme_combo.currentData()
+        self._store_ocr(s)
         return s
 
     def needs_reindex(self, s: Settings | None = None) -> bool:

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from ..i18n import tr
 from .extracted import _cached, _file_key, _LoadSignals
+from .ocr_view import OcrViewMixin
 from .pdf_view import PdfViewMixin
 from .text_view import TextViewMixin
 
@@ -39,11 +40,12 @@ RUNNABLE_EXTENSIONS = frozenset(
 )
 
 
-class SourceViewer(PdfViewMixin, TextViewMixin, QWidget):
-    """Shows one cited passage in its document: a PDF page with the passage marked, or the
-    document's text with the passage highlighted and scrolled into view.
+class SourceViewer(PdfViewMixin, TextViewMixin, OcrViewMixin, QWidget):
+    """Shows one cited passage in its document: a PDF page with the passage marked, the
+    document's text with the passage highlighted and scrolled into view, or a recognised (OCR)
+    page's image with the passage's words boxed.
 
-    ``mode`` is "empty" (nothing shown yet), "loading" (text being extracted), "pdf", "text",
+    ``mode`` is "empty" (nothing shown yet), "loading" (text being extracted), "pdf", "text", "ocr",
     "missing" (the file is gone) or "error" (the file cannot be opened); in the last two the passage
     from the index is shown under a message. ``shown`` is emitted with the mode once a source is up.
     """
@@ -64,6 +66,7 @@ class SourceViewer(PdfViewMixin, TextViewMixin, QWidget):
         self._anchor: tuple[int, float, float] | None = None  # (page index, x pt, y pt) kept at the top area
         self._scrolling = False  # our own scroll-bar changes, not the user's
         self._keep_page = False
+        self._ocr_page_number: int | None = None
         self._res = (QGuiApplication.primaryScreen().logicalDotsPerInch() / 72.0) if QGuiApplication.primaryScreen() else 1.0
 
         layout = QVBoxLayout(self)
@@ -147,6 +150,7 @@ class SourceViewer(PdfViewMixin, TextViewMixin, QWidget):
         self.stack = QStackedWidget()
         self.stack.addWidget(self.pdf_view)
         self.stack.addWidget(self.text_view)
+        self.stack.addWidget(self._build_ocr_view())
         layout.addWidget(self.stack, 1)
         self.setTabOrder(self.prev_button, self.next_button)
         self._set_pdf_controls(False)
@@ -169,7 +173,9 @@ class SourceViewer(PdfViewMixin, TextViewMixin, QWidget):
 
     @property
     def current_page(self) -> int | None:
-        """The 1-based page in view (PDF), None otherwise."""
+        """The 1-based page in view (PDF or recognised page), None otherwise."""
+        if self._mode == "ocr":
+            return self._ocr_page_number
         if self._mode != "pdf":
             return None
         return self.pdf_view.pageNavigator().currentPage() + 1
@@ -199,10 +205,13 @@ class SourceViewer(PdfViewMixin, TextViewMixin, QWidget):
         char_end: int = 0,
         terms: Sequence[str] = (),
         place: str = "",
+        ocr=None,
     ) -> None:
         """Show ``passage`` (cited from ``path``, ``page`` 1-based or None, offsets into that page's
         extracted text) in its document; ``terms`` (the query's words) are marked inside it.
-        ``place``: the citation's label for the header ("mail.eml › report.pdf, page 3"), else the name."""
+        ``place``: the citation's label for the header ("mail.eml › report.pdf, page 3"), else the name.
+        ``ocr``: the page's recognition result (``RagEngine.recognised_page``) when its text was
+        recognised: the page image is shown with the passage's words boxed."""
         self._request += 1
         self._path = str(path)
         self._highlight = ""
@@ -223,8 +232,11 @@ class SourceViewer(PdfViewMixin, TextViewMixin, QWidget):
         self.folder_button.setEnabled(file.parent.is_dir())
 
         key = _file_key(self._path)
+        self._ocr_page_number = page
         if key is None or not file.is_file():
             self._show_problem("missing", tr("This file was moved or deleted since it was indexed."), passage, terms)
+        elif ocr is not None and page and self._show_ocr(page, passage, ocr):
+            return
         elif file.suffix.lower() == ".pdf":
             self._show_pdf(key, page, passage)
         else:

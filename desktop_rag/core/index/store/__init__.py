@@ -35,6 +35,7 @@ from .connection import (
     is_damage,
 )
 from .library import DocumentRow, FolderRow, LibraryRecords
+from .ocr_cache import OcrRecords
 from .schema import HEADING_SEP, MIGRATIONS, _split_sql
 from .search_support import SearchSupport, chunk_filter
 from .vectors import ChunkVectors
@@ -55,7 +56,7 @@ __all__ = [
 ]
 
 
-class Store(LibraryRecords, ChunkVectors, SearchSupport):
+class Store(LibraryRecords, ChunkVectors, SearchSupport, OcrRecords):
     """Access to the library database; safe to share between threads (one connection each)."""
 
     def __init__(self, path: Path, key: LibraryKey | None = None):

@@ -25,6 +25,7 @@ class DocumentRow:
     content_hash: str | None
     status: str
     error: str | None
+    ocr_engine: str | None = None  # see schema v5
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,10 @@ class LibraryRecords:
                     db.execute("DELETE FROM folders WHERE collection_id = ?", (row[0],))
                     db.execute("DELETE FROM collections WHERE id = ?", (row[0],))
                     db.execute("DELETE FROM embeddings WHERE text_hash NOT IN (SELECT text_hash FROM chunks)")
+                    db.execute(  # recognised page texts too: forget leaves no copy of them
+                        """DELETE FROM ocr_pages WHERE content_hash NOT IN
+                           (SELECT content_hash FROM documents WHERE content_hash IS NOT NULL)"""
+                    )
                 return removed
             finally:
                 self.db.execute(f"PRAGMA secure_delete = {int(previous)}")
@@ -124,7 +129,7 @@ class LibraryRecords:
     # -- documents ---------------------------------------------------------------------------
     def documents_in_folder(self, folder_id: int) -> dict[str, DocumentRow]:
         rows = self.db.execute(
-            """SELECT id, folder_id, path, size, mtime_ns, content_hash, status, error
+            """SELECT id, folder_id, path, size, mtime_ns, content_hash, status, error, ocr_engine
                FROM documents WHERE folder_id = ?""",
             (folder_id,),
         ).fetchall()
@@ -143,10 +148,13 @@ class LibraryRecords:
         warnings: Sequence[str],
         new_vectors: dict[str, np.ndarray],
         model_id: str,
+        ocr_engine: str | None = None,
+        ocr_pages: Sequence[int] = (),
     ) -> tuple[list[int], list[int]]:
         """Store a freshly parsed document (replacing any older version) in one transaction.
 
         ``new_vectors`` holds embeddings not yet in the database, keyed by chunk hash.
+        ``ocr_engine``/``ocr_pages``: the engine key that read its scanned pages, and those pages.
         Returns (added chunk ids, removed chunk ids).
         """
         with self.transaction() as db:
@@ -154,10 +162,10 @@ class LibraryRecords:
             removed = self._delete_documents(db, [old[0]]) if old else []
             cur = db.execute(
                 """INSERT INTO documents(folder_id, path, size, mtime_ns, content_hash, status, error, warnings,
-                                         page_count, indexed_at)
-                   VALUES (?, ?, ?, ?, ?, 'indexed', NULL, ?, ?, ?)""",
+                                         page_count, indexed_at, ocr_engine, ocr_pages)
+                   VALUES (?, ?, ?, ?, ?, 'indexed', NULL, ?, ?, ?, ?, ?)""",
                 (folder_id, path, size, mtime_ns, content_hash, json.dumps(list(warnings), ensure_ascii=False) if warnings else None,
-                 page_count, time.time()),
+                 page_count, time.time(), ocr_engine, json.dumps(sorted(ocr_pages)) if ocr_pages else None),
             )
             doc_id = cur.lastrowid
             added: list[int] = []

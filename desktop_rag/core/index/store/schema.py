@@ -92,6 +92,26 @@ MIGRATIONS: list[str] = [
     UPDATE documents SET content_hash = NULL
         WHERE status = 'indexed' AND (lower(path) LIKE '%.csv' OR lower(path) LIKE '%.tsv');
     """,
+    # v5: text recognition (OCR). ocr_pages caches recognised pages with their word boxes by file
+    # content; documents.ocr_engine is the engine key that read the file's scanned pages
+    # ("incomplete" when some could not be read) and documents.ocr_pages lists those pages (JSON).
+    # PDFs that had pages without a text layer are read again (their size is forgotten).
+    """
+    CREATE TABLE ocr_pages (
+        content_hash TEXT NOT NULL,
+        engine TEXT NOT NULL,
+        page INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        words TEXT NOT NULL,  -- JSON [[word, x0, y0, x1, y1, confidence], ...], fractions of the page
+        rotation INTEGER NOT NULL DEFAULT 0,
+        engine_name TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (content_hash, engine, page)
+    ) WITHOUT ROWID;
+    ALTER TABLE documents ADD COLUMN ocr_engine TEXT;
+    ALTER TABLE documents ADD COLUMN ocr_pages TEXT;
+    UPDATE documents SET size = -1, content_hash = NULL
+        WHERE lower(path) LIKE '%.pdf' AND (error LIKE '%no text layer%' OR warnings LIKE '%no text layer%');
+    """,
 ]
 
 HEADING_SEP = " \u203a "  # "a › b": stored form of a heading path

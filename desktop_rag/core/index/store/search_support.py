@@ -78,20 +78,23 @@ class SearchSupport:
         return found
 
     def chunk_rows(self, chunk_ids: Sequence[int]) -> dict[int, tuple]:
-        """chunk id -> (path, page, text, char_start, char_end, heading_path, collection, part, page_unit)."""
+        """chunk id -> (path, page, text, char_start, char_end, heading_path, collection, part, page_unit,
+        recognised): the last is true when the page's text was recognised (OCR)."""
         out: dict[int, tuple] = {}
         for start in range(0, len(chunk_ids), 500):
             part = list(chunk_ids[start : start + 500])
             marks = ",".join("?" * len(part))
             for row in self.db.execute(
                 f"""SELECT c.id, d.path, c.page, c.text, c.char_start, c.char_end, c.heading_path, col.name,
-                           c.part, c.page_unit
+                           c.part, c.page_unit,
+                           d.ocr_pages IS NOT NULL AND c.page IS NOT NULL
+                             AND EXISTS (SELECT 1 FROM json_each(d.ocr_pages) WHERE value = c.page)
                     FROM chunks c JOIN documents d ON d.id = c.document_id
                     JOIN folders f ON f.id = d.folder_id JOIN collections col ON col.id = f.collection_id
                     WHERE c.id IN ({marks})""",
                 part,
             ):
-                out[row[0]] = row[1:]
+                out[row[0]] = (*row[1:10], bool(row[10]))
         return out
 
     def document_chunk_ids(self, path: str) -> list[int]:

@@ -6,7 +6,7 @@ Public API::
     supported_extensions()             # -> frozenset({".pdf", ".txt", ".md", ".html", ".docx", ".epub", ...})
 
 Every failure is a :class:`LoadError` whose message is a short reason meant for the user
-("password required", "no text layer (scanned image PDF; OCR is not supported)", ...).
+("password required", "corrupt image: ...", ...).
 
 Text contract for all formats: Unicode NFC, "\\n" newlines, paragraphs separated by blank lines,
 and for structured formats (``LoadedDocument.headings``) headings as Markdown heading lines
@@ -17,13 +17,14 @@ Formats register themselves with :func:`register_loader` when their module is im
 
 from __future__ import annotations
 
-from . import docx, epub, html, hwp, hwpx, mail, pdf, powerpoint, sheets, text  # noqa: F401 - imported for their register_loader() calls
+from . import docx, epub, html, hwp, hwpx, images, mail, pdf, powerpoint, sheets, text  # noqa: F401 - imported for their register_loader() calls
 from ._base import (
     DEFAULT_MAX_BYTES,
     LoadedDocument,
     LoadError,
     PageText,
     load_document,
+    may_need_ocr,
     normalize_text,
     register_loader,
     size_problem,
@@ -36,6 +37,7 @@ __all__ = [
     "LoadedDocument",
     "PageText",
     "load_document",
+    "may_need_ocr",
     "normalize_text",
     "register_loader",
     "size_problem",

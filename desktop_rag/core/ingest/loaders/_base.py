@@ -14,6 +14,10 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..ocr.types import OcrOptions, OcrPage
 
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
 
@@ -44,6 +48,8 @@ class LoadedDocument:
     headings: bool = False
     # What ``PageText.number`` counts, for citations: "page" (PDF) or "slide" (PPTX).
     page_unit: str = "page"
+    # Pages whose text was recognised (OCR), by page number, with their word boxes.
+    ocr_pages: dict[int, OcrPage] = field(default_factory=dict)
 
 
 class LoadError(Exception):
@@ -51,18 +57,31 @@ class LoadError(Exception):
 
 
 Loader = Callable[[Path, int], LoadedDocument]
-"""A loader gets the path and the byte limit (for archive members) and may raise :class:`LoadError`."""
+"""A loader gets the path and the byte limit (for archive members) and may raise :class:`LoadError`.
+Loaders registered with ``ocr=True`` also get the :class:`OcrOptions` (or None) as a third argument."""
 
 _LOADERS: dict[str, Loader] = {}
+_OCR_LOADERS: set[str] = set()
 
 
-def register_loader(exts: Iterable[str], fn: Loader) -> None:
-    """Make ``fn`` the loader for each extension in ``exts`` (case-insensitive, leading dot optional)."""
+def register_loader(exts: Iterable[str], fn: Loader, ocr: bool = False) -> None:
+    """Make ``fn`` the loader for each extension in ``exts`` (case-insensitive, leading dot optional);
+    ``ocr``: ``fn`` takes the OCR options too (PDFs and images)."""
     if isinstance(exts, str):  # a bare ".txt" would otherwise be registered letter by letter
         exts = [exts]
     for ext in exts:
         ext = ext.lower()
-        _LOADERS[ext if ext.startswith(".") else "." + ext] = fn
+        ext = ext if ext.startswith(".") else "." + ext
+        _LOADERS[ext] = fn
+        if ocr:
+            _OCR_LOADERS.add(ext)
+        else:
+            _OCR_LOADERS.discard(ext)
+
+
+def may_need_ocr(path: Path | str) -> bool:
+    """Whether files like ``path`` (by extension) may have pages to recognise: PDFs and images."""
+    return os.path.splitext(str(path))[1].lower() in _OCR_LOADERS
 
 
 def supported_extensions() -> frozenset[str]:
@@ -70,8 +89,10 @@ def supported_extensions() -> frozenset[str]:
     return frozenset(_LOADERS)
 
 
-def load_document(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> LoadedDocument:
+def load_document(path: Path, max_bytes: int = DEFAULT_MAX_BYTES, ocr: OcrOptions | None = None) -> LoadedDocument:
     """Extract the text of ``path``, choosing the loader by its (lower-cased) extension.
+
+    ``ocr``: whether and how to recognise pages without text (None: OCR is off).
 
     Raises :class:`LoadError` - and nothing else - for any file that cannot be indexed, whatever is
     wrong with it: the caller records ``str(exc)`` next to the file and moves on.
@@ -82,7 +103,8 @@ def load_document(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> LoadedDocum
         raise LoadError("unsupported file type")
     try:
         _check_size(path, max_bytes)
-        doc = loader(path, max_bytes)
+        suffix = path.suffix.lower()
+        doc = loader(path, max_bytes, ocr) if suffix in _OCR_LOADERS else loader(path, max_bytes)  # type: ignore[call-arg]
         return _finish(doc)
     except LoadError:
         raise
@@ -122,7 +144,9 @@ def _finish(doc: LoadedDocument) -> LoadedDocument:
     pages = [PageText(p.number, normalize_text(p.text), p.part, p.unit) for p in doc.pages]
     if not any(p.text.strip() for p in pages):
         raise LoadError("no text found")
-    return LoadedDocument(pages=pages, warnings=list(doc.warnings), headings=doc.headings, page_unit=doc.page_unit)
+    return LoadedDocument(
+        pages=pages, warnings=list(doc.warnings), headings=doc.headings, page_unit=doc.page_unit, ocr_pages=doc.ocr_pages
+    )
 
 
 def short_message(exc: BaseException, limit: int = 120) -> str:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from .._base import LoadedDocument, LoadError, PageText, load_document, register_loader, supported_extensions
 from ..html import html_to_text
+from ..images import IMAGE_EXTENSIONS
 from .model import Attachment, Mail, join_part
 
 MAX_NESTING = 3  # an attachment inside a message inside a message inside the mail, and no deeper
@@ -156,7 +157,8 @@ def _render_attachment(
         for label, inner in messages:
             pages.extend(_render(inner, join_part(where, label), depth + 1, context))
         return pages
-    if attachment.data is None or ext not in supported_extensions():
+    # Pictures in mail are mostly logos and signatures: named, not recognised (OCR is for files).
+    if attachment.data is None or ext not in supported_extensions() or ext in IMAGE_EXTENSIONS:
         return None
     size = len(attachment.data)
     if size > context.budget:
