@@ -38,6 +38,8 @@ def by_count(lengths: list[int], size: int, sort: bool) -> list[list[int]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--limit", type=int, default=0, help="use every n-th chunk only, to keep the run short")
+    parser.add_argument("--budgets", default="1024,2048,8192,16384", help="other token budgets to try")
     args = parser.parse_args()
     embedder = create_embedder(MULTILINGUAL_E5, resolve_paths().models_dir)
     assert isinstance(embedder, OnnxE5Embedder)
@@ -51,6 +53,8 @@ def main() -> None:
         shutil.rmtree(root, ignore_errors=True)
     encoded = embedder._tokenizer.encode_batch([embedder.PASSAGE_PREFIX + t for t in texts])
     rows = [e.ids[:511] + e.ids[-1:] if len(e.ids) > 512 else e.ids for e in encoded]
+    if args.limit and len(rows) > args.limit:
+        rows = rows[:: -(-len(rows) // args.limit)]  # an even sample across the folder's files
     lengths = [len(r) for r in rows]
     print(f"{len(rows)} chunks, {sum(lengths)} tokens (mean {statistics.mean(lengths):.0f}, max {max(lengths)})")
     plans = {
@@ -58,7 +62,7 @@ def main() -> None:
         "32 per batch, sorted": by_count(lengths, 32, sort=True),
         f"token budget {DEFAULT_TOKEN_BUDGET} (default)": list(token_batches(lengths, DEFAULT_TOKEN_BUDGET)),
     }
-    for budget in (1024, 2048, 8192, 16384):
+    for budget in (int(b) for b in args.budgets.split(",") if b):
         plans[f"token budget {budget}"] = list(token_batches(lengths, budget))
     speed: dict[str, list[float]] = {name: [] for name in plans}
     for r in range(args.rounds):
