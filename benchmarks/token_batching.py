@@ -1,6 +1,6 @@
 """Batching by tokens vs by count, on the same chunks and the same int8 e5 graph, side by side.
 
-The chunks are the pipeline's own (the 53-file benchmark folder, default settings). Each way of
+The chunks are the pipeline's own (the 53-file benchmark folder, chunked with the default settings). Each way of
 batching encodes all of them, in alternating rounds so that the machine's drift hits all alike:
   * 32 per batch in the order given (no sorting): every batch padded to its longest chunk;
   * 32 per batch, sorted by length first (what sentence-transformers' encode does);
@@ -22,10 +22,11 @@ import time
 from pathlib import Path
 
 from desktop_rag.core.config import MULTILINGUAL_E5, Settings
-from desktop_rag.core.engine import RagEngine
+from desktop_rag.core.ingest.chunking import Chunker
+from desktop_rag.core.ingest.loaders import LoadError, load_document
 from desktop_rag.core.models.embedder import create_embedder
 from desktop_rag.core.models.onnx_embedder import DEFAULT_TOKEN_BUDGET, OnnxE5Embedder, token_batches
-from desktop_rag.core.paths import AppPaths, resolve_paths
+from desktop_rag.core.paths import resolve_paths
 
 from .indexing_throughput import make_corpus
 
@@ -44,11 +45,18 @@ def main() -> None:
     embedder = create_embedder(MULTILINGUAL_E5, resolve_paths().models_dir)
     assert isinstance(embedder, OnnxE5Embedder)
     root = Path(tempfile.mkdtemp(prefix="batching-"))
-    try:
-        engine = RagEngine(AppPaths(root / "lib"), Settings(), embedder=embedder)
-        engine.index_folder(make_corpus(root / "corpus"))
-        texts = [t for (t,) in engine.store.db.execute("SELECT text FROM chunks GROUP BY text_hash ORDER BY id")]
-        engine.close()
+    try:  # the pipeline's chunks of the benchmark folder (default settings), without embedding them
+        settings = Settings()
+        chunker = Chunker(embedder.count_tokens, embedder.max_tokens, settings.chunk_tokens, settings.chunk_overlap_tokens)
+        texts: list[str] = []
+        for path in sorted(p for p in make_corpus(root / "corpus").rglob("*") if p.is_file()):
+            try:
+                document = load_document(path)
+            except LoadError:
+                continue
+            pages = [(page.number, page.text) for page in document.pages]
+            texts += [c.text for c in chunker.chunk_pages(pages, document.headings)]
+        texts = list(dict.fromkeys(texts))  # each distinct passage once, as the indexer embeds them
     finally:
         shutil.rmtree(root, ignore_errors=True)
     encoded = embedder._tokenizer.encode_batch([embedder.PASSAGE_PREFIX + t for t in texts])
