@@ -38,11 +38,21 @@ def _reports_amx() -> bool:
         return False
 
 
+def _built_with_amx() -> bool:
+    """Whether this llama.cpp has AMX kernels at all (the Makefile's AVX2 build has none)."""
+    try:
+        import llama_cpp
+
+        return b"AMX" in llama_cpp.llama_print_system_info()
+    except Exception:  # noqa: BLE001 - unknown: probe to be safe
+        return True
+
+
 @functools.cache
 def extra_buffers_crash(model_path: str) -> bool:
     """True when llama.cpp's default CPU kernels crash on this machine (probed once, in a child)."""
-    if not _reports_amx():
-        return False
+    if not _reports_amx() or getattr(sys, "frozen", False) or not _built_with_amx():
+        return False  # (a packaged app cannot run ``python -c``; it ships the AVX2 build)
     try:
         done = subprocess.run([sys.executable, "-c", _PROBE, model_path], capture_output=True, text=True, timeout=120)
     except (OSError, subprocess.TimeoutExpired):
