@@ -60,8 +60,9 @@ def plain_text(text: str) -> str:
     return "\n".join(part.rstrip("\n") for part in out)
 
 
-def snippet_html(text: str, terms: Sequence[str], limit: int = 220, max_rows: int = 3) -> str:
-    """A short snippet for a source card: plain text, up to ``max_rows`` table rows as rows, ``terms`` marked."""
+def snippet_html(text: str, terms: Sequence[str], limit: int = 160, max_rows: int = 3) -> str:
+    """A short snippet for a source card: plain text, up to ``max_rows`` table rows as rows, ``terms`` marked;
+    ``limit`` characters in all (a card is compact: one line of prose)."""
     lines: list[str] = []
     used = 0
     for line in plain_text(text).split("\n"):

@@ -125,7 +125,7 @@ class DocumentAnswerer:
                 row = rows.get(cid)
                 if row is None:
                     continue
-                path, page, text, c_start, c_end, heading, collection, part_name, unit = row
+                path, page, text, c_start, c_end, heading, collection, part_name, unit, _recognised = row
                 cost = self.builder.count(text) + 8
                 if current is not None and used + cost > budget:
                     yield current
