@@ -4,6 +4,7 @@ and the packaged app's start-up check.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import sys
@@ -120,6 +121,11 @@ def build_window(engine: RagEngine) -> MainWindow:
     warm_up.start()
     window = MainWindow(engine)
     warm_up.join(WARM_UP_WAIT_S)
+    # Everything built so far (Qt, the libraries, the model's tables) lives as long as the app: out of
+    # the cyclic garbage collector's sight, so that a full collection during indexing or streaming
+    # does not walk it all while holding the GIL (a stall of a few hundred ms in a big process).
+    gc.collect()
+    gc.freeze()
     return window
 
 
