@@ -15,6 +15,7 @@ import argparse
 import json
 import random
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -64,9 +65,10 @@ def run_size(count: int, model: str | None) -> dict:
         rss = peak_rss_mb()
         chunks = engine.store.chunk_count()
         engine.close()
+        reader_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the file-reader process, ended by now
         return {
             "files": report.files_seen, "chunks": chunks, "embedded": report.chunks_embedded, "seconds": seconds,
-            "rate": report.chunks_embedded / seconds, "rss_mb": rss, "rss_loaded_mb": rss_loaded,
+            "rate": report.chunks_embedded / seconds, "rss_mb": rss, "rss_loaded_mb": rss_loaded, "reader_mb": reader_mb,
             "model": engine.embedder.model_id,
         }  # fmt: skip
     finally:
@@ -82,8 +84,8 @@ def main() -> None:
     if args.worker:
         print("RESULT " + json.dumps(run_size(args.worker, args.model)), flush=True)
         return
-    print("| notes | chunks | time | chunks/s | peak RSS (model loaded) |")
-    print("|---|---|---|---|---|")
+    print("| notes (files) | chunks | time | chunks/s | ms per chunk | peak RSS, indexing process (model loaded) | peak RSS, reader process |")
+    print("|---|---|---|---|---|---|---|")
     for size in (int(s) for s in args.sizes.split(",")):
         command = [sys.executable, "-m", "benchmarks.scale_curve", "--worker", str(size)]
         command += ["--model", args.model] if args.model else []
@@ -93,8 +95,8 @@ def main() -> None:
             print(f"| {size} | failed: {out.stderr[-500:]} |")
             continue
         r = json.loads(line[7:])
-        print(f"| {size:,} | {r['chunks']:,} | {r['seconds']:.0f} s | {r['rate']:.1f} | "
-              f"{r['rss_mb']:.0f} MB ({r['rss_loaded_mb']:.0f} MB) |", flush=True)  # fmt: skip
+        print(f"| {size:,} | {r['chunks']:,} | {r['seconds']:.0f} s | {r['rate']:.1f} | {1000 / r['rate']:.1f} | "
+              f"{r['rss_mb']:.0f} MB ({r['rss_loaded_mb']:.0f} MB) | {r['reader_mb']:.0f} MB |", flush=True)  # fmt: skip
 
 
 if __name__ == "__main__":

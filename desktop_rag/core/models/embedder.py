@@ -19,7 +19,7 @@ import hashlib
 import logging
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cached_property
 from pathlib import Path
 
@@ -88,9 +88,28 @@ class Embedder(ABC):
                 known += len(word)
         return known / total if total else 1.0
 
-    @abstractmethod
     def embed_query(self, text: str) -> np.ndarray:
-        """(dim,) float32, L2-normalised."""
+        """(dim,) float32, L2-normalised (read-only: remembered and shared by every caller that asks again).
+
+        Regenerate, a follow-up that repeats a question and the relevance check ask again: the
+        last 256 queries are remembered.
+        """
+        return self._remembered_query(text)
+
+    @cached_property
+    def _remembered_query(self) -> Callable[[str], np.ndarray]:
+        @functools.lru_cache(maxsize=256)
+        def embed(text: str) -> np.ndarray:
+            vector = self._encode_query(text)
+            vector.flags.writeable = False
+            return vector
+
+        return embed
+
+    def _encode_query(self, text: str) -> np.ndarray:
+        """One query's vector, computed (``embed_query`` remembers it); subclasses that keep
+        ``embed_query`` define this."""
+        raise NotImplementedError(f"{type(self).__name__} embeds no queries")
 
     def warm_up(self) -> None:
         """Load what the first token count and embedding need, ahead of time.
@@ -172,24 +191,10 @@ class SentenceTransformerEmbedder(Embedder):
         encoded = self._counting_tokenizer.encode_batch(list(words), add_special_tokens=False)
         return [(len(e.ids), unk in e.ids) for e in encoded]
 
-    def embed_query(self, text: str) -> np.ndarray:
-        # Regenerate, a follow-up that repeats a question and the relevance check ask again: remember.
-        return self._remembered_query(text)
-
-    @cached_property
-    def _remembered_query(self):
-        @functools.lru_cache(maxsize=256)
-        def embed(text: str) -> np.ndarray:
-            vector = self._encode_one(self._prefixes[0] + text)
-            vector.flags.writeable = False  # shared by every caller that asks again
-            return vector
-
-        return embed
-
-    def _encode_one(self, text: str) -> np.ndarray:
+    def _encode_query(self, text: str) -> np.ndarray:
         """One query, without ``encode``'s batching machinery (which switches every module to
         eval mode and sorts on each call), by the fastest exact path (see query_encoder.py)."""
-        return self._query_encoder(text)
+        return self._query_encoder(self._prefixes[0] + text)
 
     @cached_property
     def _query_encoder(self):

@@ -10,7 +10,6 @@ of 512-token chunks needs no more memory than one of short chunks.
 
 from __future__ import annotations
 
-import functools
 import json
 import threading
 from collections.abc import Iterator, Sequence
@@ -139,18 +138,8 @@ class OnnxE5Embedder(Embedder):
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         return self.encode([self.PASSAGE_PREFIX + t for t in texts])
 
-    def embed_query(self, text: str) -> np.ndarray:
-        return self._remembered_query(text)
-
-    @cached_property
-    def _remembered_query(self):
-        @functools.lru_cache(maxsize=256)
-        def embed(text: str) -> np.ndarray:
-            vector = self.encode([self.QUERY_PREFIX + text])[0]
-            vector.flags.writeable = False  # shared by every caller that asks again
-            return vector
-
-        return embed
+    def _encode_query(self, text: str) -> np.ndarray:
+        return self.encode([self.QUERY_PREFIX + text])[0]
 
     # -- encoding ------------------------------------------------------------------------------
     def encode(self, texts: Sequence[str], token_budget: int | None = None) -> np.ndarray:
