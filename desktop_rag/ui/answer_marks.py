@@ -9,8 +9,9 @@ the sentences' offsets into the answer), then colours the notes in the rendered 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
-from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor
+from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor, QTextFragment
 from PySide6.QtWidgets import QTextBrowser
 
 from .i18n import tr
@@ -73,33 +74,29 @@ def colour_notes(view: QTextBrowser) -> None:
     note.setForeground(QColor(c.note_text))
     note.setFontUnderline(False)
     note.setToolTip(tr("No source the model was given says this. Check it before relying on it."))
-    block = view.document().begin()
-    while block.isValid():
-        it = block.begin()
-        while not it.atEnd():
-            fragment = it.fragment()
-            if fragment.isValid() and fragment.charFormat().anchorHref().startswith(CHECK + ":"):
-                cursor = QTextCursor(view.document())
-                cursor.setPosition(fragment.position())
-                cursor.setPosition(fragment.position() + fragment.length(), QTextCursor.MoveMode.KeepAnchor)
-                cursor.mergeCharFormat(note)
-            it += 1
-        block = block.next()
+    for fragment in _note_fragments(view):
+        cursor = QTextCursor(view.document())
+        cursor.setPosition(fragment.position())
+        cursor.setPosition(fragment.position() + fragment.length(), QTextCursor.MoveMode.KeepAnchor)
+        cursor.mergeCharFormat(note)
 
 
 def flagged_notes(view: QTextBrowser) -> list[str]:
     """The texts of the "not found in the sources" notes shown in ``view`` (tests, accessibility)."""
-    found = []
+    return [fragment.text() for fragment in _note_fragments(view)]
+
+
+def _note_fragments(view: QTextBrowser) -> Iterator[QTextFragment]:
+    """The text fragments of ``view`` that are "not found in the sources" notes (links to CHECK)."""
     block = view.document().begin()
     while block.isValid():
         it = block.begin()
         while not it.atEnd():
             fragment = it.fragment()
             if fragment.isValid() and fragment.charFormat().anchorHref().startswith(CHECK + ":"):
-                found.append(fragment.text())
+                yield fragment
             it += 1
         block = block.next()
-    return found
 
 
 def span_source(source: dict, sentence: dict, n: int) -> dict:

@@ -90,6 +90,15 @@ def _remember_check() -> QCheckBox:
     return box
 
 
+def _error_label() -> QLabel:
+    """A hidden, wrapping label in the error colour: where a dialog says what went wrong."""
+    label = QLabel()
+    label.setWordWrap(True)
+    label.setStyleSheet(_ERROR_STYLE)
+    label.hide()
+    return label
+
+
 def _password_field() -> QLineEdit:
     field = QLineEdit()
     field.setEchoMode(QLineEdit.EchoMode.Password)
@@ -119,10 +128,7 @@ class UnlockDialog(QDialog):
             note = QLabel(self.remember.toolTip())
             note.setWordWrap(True)
             layout.addWidget(note)
-        self.error_label = QLabel()
-        self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet(_ERROR_STYLE)
-        self.error_label.hide()
+        self.error_label = _error_label()
         layout.addWidget(self.error_label)
         buttons = QDialogButtonBox()
         self.unlock_button = buttons.addButton(tr("Unlock"), QDialogButtonBox.ButtonRole.AcceptRole)
@@ -193,10 +199,7 @@ class PassphraseDialog(QDialog):
             )
             note.setWordWrap(True)
             layout.addWidget(note)
-        self.error_label = QLabel()
-        self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet(_ERROR_STYLE)
-        self.error_label.hide()
+        self.error_label = _error_label()
         layout.addWidget(self.error_label)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("OK"))
