@@ -455,3 +455,20 @@ def test_damaged_msg_attachment_data_is_a_reason(tmp_path: Path) -> None:
         assert "Outlook" in str(exc)
     else:
         assert full_text(doc)
+
+
+def test_hash_lines_are_headings_only_where_the_part_is_markdown(tmp_path: Path) -> None:
+    """A plain-text mail body's '#' lines stay text even when an attached Markdown file has headings."""
+    from desktop_rag.core.ingest.chunking import Chunker
+
+    message = _mail(body="# of pears sold: 40\n\nThe budget grew by a tenth.")
+    message.add_attachment(
+        b"# Budget\n\nThe budget grew.\n", maintype="text", subtype="markdown", filename="notes.md"
+    )
+    doc = load_document(_write(tmp_path, "m.eml", message))
+    pages = [(p.number, p.text, p.part, p.unit, p.headings) for p in doc.pages]
+    chunks = Chunker(lambda texts: [len(t.split()) + 2 for t in texts], 512, 200, 0).chunk_pages(pages, doc.headings)
+    body = next(c for c in chunks if c.part == "")
+    attached = next(c for c in chunks if c.part == "notes.md")
+    assert body.heading_path == () and "# of pears sold: 40" in body.text
+    assert attached.heading_path == ("Budget",)

@@ -315,7 +315,8 @@ class Indexer:
                 new = {n: p for n, p in document.ocr_pages.items() if n not in ocr.cached}
                 self.store.save_ocr_pages(digest, self.ocr.key, new)
             chunks = self.chunker.chunk_pages(
-                [(p.number, p.text, p.part, p.unit or document.page_unit) for p in document.pages], document.headings
+                [(p.number, p.text, p.part, p.unit or document.page_unit, p.headings) for p in document.pages],
+                document.headings,
             )
         except LoadError as exc:
             reason = str(exc)

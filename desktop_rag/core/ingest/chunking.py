@@ -59,10 +59,11 @@ class Chunker:
     def chunk_pages(self, pages: Sequence[tuple], headings: bool = True) -> list[Chunk]:
         """Chunks of every page, in order; section headings carry over from page to page.
 
-        A page is ``(number, text)`` or ``(number, text, part, unit)``: ``part`` names the place inside
-        a container (an e-mail attachment; headings start afresh in each part), ``unit`` what
-        ``number`` counts ("page" or "slide").
-        ``headings``: whether '#' lines outside code fences are headings (structured formats).
+        A page is ``(number, text)`` or ``(number, text, part, unit[, headings])``: ``part`` names the
+        place inside a container (an e-mail attachment; headings start afresh in each part), ``unit``
+        what ``number`` counts ("page" or "slide").
+        ``headings``: whether '#' lines outside code fences are headings (structured formats); a
+        page's own flag, when given and not None, overrides it for that page.
         """
         chunks: list[Chunk] = []
         path: tuple[str, ...] = ()
@@ -70,9 +71,10 @@ class Chunker:
         for number, text, *place in pages:
             part = place[0] if place else ""
             unit = (place[1] if len(place) > 1 else "") or "page"
+            detect = place[2] if len(place) > 2 and place[2] is not None else headings
             if part != current_part:
                 path, current_part = (), part  # an attachment's sections are its own
-            page_chunks, path = self._chunk_page(number, text, path, headings)
+            page_chunks, path = self._chunk_page(number, text, path, detect)
             if part or unit != "page":
                 page_chunks = [replace(c, part=part, page_unit=unit) for c in page_chunks]
             chunks.extend(page_chunks)

@@ -35,6 +35,9 @@ class PageText:
     # What ``number`` counts when it differs from the document's ``page_unit`` (an attached deck's
     # slides inside an e-mail); empty: the document's unit.
     unit: str = ""
+    # Whether this page's '#' lines are headings, where it differs from the document's ``headings``
+    # (an e-mail's plain-text body beside an attached Markdown file); None: the document's.
+    headings: bool | None = None
 
 
 @dataclass
@@ -141,7 +144,7 @@ def size_problem(size: int, max_bytes: int) -> str | None:
 
 def _finish(doc: LoadedDocument) -> LoadedDocument:
     """Normalise every page (idempotent, so loaders may have done it already) and reject empty output."""
-    pages = [PageText(p.number, normalize_text(p.text), p.part, p.unit) for p in doc.pages]
+    pages = [PageText(p.number, normalize_text(p.text), p.part, p.unit, p.headings) for p in doc.pages]
     if not any(p.text.strip() for p in pages):
         raise LoadError("no text found")
     return LoadedDocument(

@@ -69,7 +69,6 @@ class _Context:
     def __init__(self, max_bytes: int) -> None:
         self.budget = max_bytes
         self.warnings: list[str] = []
-        self.headings = False
         self._tmp: Path | None = None
         self._count = 0
 
@@ -98,7 +97,8 @@ def render_mails(mails: list[tuple[str, Mail]], max_bytes: int) -> LoadedDocumen
         context.cleanup()
     if not any(page.text.strip() for page in pages):
         raise LoadError("no text found (empty message without readable attachments)")
-    return LoadedDocument(pages=pages, warnings=context.warnings, headings=context.headings)
+    # Every page says whether its '#' lines are headings (its body's or attachment's own format).
+    return LoadedDocument(pages=pages, warnings=context.warnings, headings=False)
 
 
 def _render(mail: Mail, label: str, depth: int, context: _Context) -> list[PageText]:
@@ -119,12 +119,11 @@ def _render(mail: Mail, label: str, depth: int, context: _Context) -> list[PageT
             f"{label or 'message'}: only the first {MAX_ATTACHMENTS} attachments were read"
         )
     body = mail.body.strip()
-    if mail.body_is_html:
-        context.headings = True
     paragraphs = [mail.header_block(), body]
     if not_indexed:
         paragraphs.append("Attachments: " + ", ".join(not_indexed))
-    own = PageText(None, "\n\n".join(p for p in paragraphs if p), label)
+    # A body converted from HTML writes its headings as '#' lines; in a plain-text one '#' is just text.
+    own = PageText(None, "\n\n".join(p for p in paragraphs if p), label, headings=mail.body_is_html)
     # Only addresses and a date, nothing written: no text worth indexing (a subject is text).
     has_content = bool(body or mail.subject or attachment_pages or not_indexed)
     return ([own] if has_content else []) + attachment_pages
@@ -182,11 +181,14 @@ def _load_file(data: bytes, name: str, where: str, limit: int, context: _Context
         return None
     finally:
         path.unlink(missing_ok=True)
-    context.headings = context.headings or doc.headings
     context.warnings.extend(f"attachment {where}: {w}" for w in doc.warnings)
     # An attached deck keeps counting slides: each page says its own unit.
     return [
-        PageText(page.number, page.text, join_part(where, page.part), page.unit or doc.page_unit) for page in doc.pages
+        PageText(
+            page.number, page.text, join_part(where, page.part), page.unit or doc.page_unit,
+            doc.headings if page.headings is None else page.headings,
+        )
+        for page in doc.pages
     ]
 
 
