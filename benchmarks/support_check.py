@@ -141,9 +141,9 @@ def main() -> None:
     cases = load_set()
     from desktop_rag.core.config import MULTILINGUAL_E5
     from desktop_rag.core.models.embedder import create_embedder
-    from desktop_rag.core.paths import AppPaths
+    from desktop_rag.core.paths import resolve_paths
 
-    models_dir = Path(os.environ.get("DESKTOP_RAG_MODELS_DIR") or AppPaths().models_dir)
+    models_dir = resolve_paths().models_dir  # DESKTOP_RAG_MODELS_DIR or the app's own
     embedder = create_embedder(MULTILINGUAL_E5, models_dir)
     embedder.embed_query("warm-up")
     embedded = [0]
