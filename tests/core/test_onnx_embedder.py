@@ -126,3 +126,25 @@ def test_indexing_with_the_default_never_imports_torch(tmp_path, docs):
     indexed, hits, torch_loaded, st_loaded = result.stdout.split()
     assert indexed == "2" and int(hits) > 0
     assert (torch_loaded, st_loaded) == ("False", "False")  # ~300 MB of memory not spent
+
+
+def _resident_mb(file_name: str) -> float:
+    """Resident memory of this process's mappings of ``file_name`` (from /proc/self/smaps)."""
+    total, current = 0, ""
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        fields = line.split()
+        if fields and "-" in fields[0] and len(fields) >= 5 and not fields[0].endswith(":"):
+            current = fields[5] if len(fields) > 5 else ""
+        elif line.startswith("Rss:") and current.endswith(file_name):
+            total += int(fields[1])
+    return total / 1024
+
+
+@pytest.mark.skipif(not Path("/proc/self/smaps").exists(), reason="reads /proc/self/smaps (Linux)")
+def test_word_rows_read_from_the_mapped_matrix_do_not_stay_in_memory(e5, shared_data: Path):
+    """Over a large folder nearly every page of the 384 MB word matrix would be read once; the rows
+    a batch read are let go after it, so the process's memory does not grow with the vocabulary met."""
+    articles = json.loads((shared_data / "retrieval/korquad_v1/KorQuAD_v1.0_dev.part1.json").read_text())["data"]
+    paragraphs = [p["context"] for a in articles[:40] for p in a["paragraphs"]][:150]
+    e5.embed_passages(paragraphs)
+    assert _resident_mb("model.safetensors") < 40  # without letting go: 177 MB
