@@ -68,6 +68,29 @@ def test_a_template_that_raises_falls_back_to_chatml_with_a_named_warning():
     assert broken_syntax.name == CHATML_NAME and "TemplateSyntaxError" in broken_syntax.warning
 
 
+def test_the_renderer_is_set_up_as_transformers_sets_up_its_own():
+    """Constructs real templates use, rendered as transformers renders them: a ``{% generation %}``
+    block (SmolLM3, Phi-4-reasoning) writes its body instead of failing to parse, ``tojson`` takes
+    its options and escapes no HTML, and a template's own date default is not overridden."""
+    import datetime
+
+    generation = (
+        "{% for m in messages %}{% if m['role'] == 'assistant' %}{% generation %}{{ m['content'] }}<|end|>{% endgeneration %}"
+        "{% else %}{{ '<|' + m['role'] + '|>' + m['content'] }}{% endif %}{% endfor %}{% if add_generation_prompt %}<|assistant|>{% endif %}"
+    )  # fmt: skip
+    chat = ChatFormat(generation, "<bos>", "<eos>")
+    text, contents = chat.render([("user", "q"), ("assistant", "a"), ("user", "q2")])
+    assert not chat.warning and chat.name != CHATML_NAME
+    assert text == "<|user|>\x000\x00\x001\x00<|end|><|user|>\x002\x00<|assistant|>"
+
+    tojson = "{{ {'b': '<ü>', 'a': [1, 2]} | tojson(separators=(',', ':'), sort_keys=true) }}{{ 'x' | tojson(indent=2) }}"
+    assert ChatFormat(tojson).render([])[0] == '{"a":[1,2],"b":"<ü>"}"x"'
+
+    llama32 = next(f for f in FAMILIES if f.name == "llama-3.2-instruct")
+    text, _ = _format(llama32).render(MESSAGES)
+    assert "Today Date: " + datetime.datetime.now().strftime("%d %b %Y") + "\n" in text  # not a date fixed by the app
+
+
 class _Scripted:
     """A chat model (its template given) whose output is fixed: to test what happens to <think>."""
 
