@@ -58,6 +58,43 @@ def test_each_family_renders_system_context_and_history(family):
         assert chat.name.startswith(CHATML_NAME)
 
 
+def _transformers_render(template: str, messages: list[dict], thinking: bool) -> str:
+    """What transformers' apply_chat_template renders (its environment, written out here on its own)."""
+    import datetime
+    import json
+
+    from jinja2.exceptions import TemplateError
+    from jinja2.ext import loopcontrols
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    def raise_exception(message):
+        raise TemplateError(message)
+
+    env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=[loopcontrols])
+    env.filters["tojson"] = lambda x, ensure_ascii=False, indent=None, separators=None, sort_keys=False: json.dumps(
+        x, ensure_ascii=ensure_ascii, indent=indent, separators=separators, sort_keys=sort_keys
+    )
+    env.globals.update(raise_exception=raise_exception, strftime_now=lambda f: datetime.datetime.now().strftime(f))
+    return env.from_string(template).render(
+        messages=messages, tools=None, documents=None, add_generation_prompt=True, bos_token="<bos>", eos_token="<eos>",
+        enable_thinking=thinking,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("family", [f for f in FAMILIES if f.template], ids=lambda f: f.name)
+def test_the_app_renders_each_family_as_transformers_does(family):
+    """Byte for byte, with the contents in place (and the system turn folded where the app folds it)."""
+    chat = _format(family)
+    text, contents = chat.render(MESSAGES)
+    for i, content in enumerate(contents):
+        text = text.replace(f"\x00{i}\x00", content)
+    messages = [{"role": role, "content": content} for role, content in MESSAGES]
+    if chat.fold_system:
+        messages = [{"role": "user", "content": messages[0]["content"] + "\n\n" + messages[1]["content"]}, *messages[2:]]
+    assert text == _transformers_render(family.template, messages, family.thinking)
+    assert family.source
+
+
 def test_a_template_that_raises_falls_back_to_chatml_with_a_named_warning():
     chat = ChatFormat(RAISING, "<bos>", "<eos>")
     text, _ = chat.render(MESSAGES)
