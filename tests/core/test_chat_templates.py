@@ -58,6 +58,43 @@ def test_each_family_renders_system_context_and_history(family):
         assert chat.name.startswith(CHATML_NAME)
 
 
+def _transformers_render(template: str, messages: list[dict], thinking: bool) -> str:
+    """What transformers' apply_chat_template renders (its environment, written out here on its own)."""
+    import datetime
+    import json
+
+    from jinja2.exceptions import TemplateError
+    from jinja2.ext import loopcontrols
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    def raise_exception(message):
+        raise TemplateError(message)
+
+    env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=[loopcontrols])
+    env.filters["tojson"] = lambda x, ensure_ascii=False, indent=None, separators=None, sort_keys=False: json.dumps(
+        x, ensure_ascii=ensure_ascii, indent=indent, separators=separators, sort_keys=sort_keys
+    )
+    env.globals.update(raise_exception=raise_exception, strftime_now=lambda f: datetime.datetime.now().strftime(f))
+    return env.from_string(template).render(
+        messages=messages, tools=None, documents=None, add_generation_prompt=True, bos_token="<bos>", eos_token="<eos>",
+        enable_thinking=thinking,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("family", [f for f in FAMILIES if f.template], ids=lambda f: f.name)
+def test_the_app_renders_each_family_as_transformers_does(family):
+    """Byte for byte, with the contents in place (and the system turn folded where the app folds it)."""
+    chat = _format(family)
+    text, contents = chat.render(MESSAGES)
+    for i, content in enumerate(contents):
+        text = text.replace(f"\x00{i}\x00", content)
+    messages = [{"role": role, "content": content} for role, content in MESSAGES]
+    if chat.fold_system:
+        messages = [{"role": "user", "content": messages[0]["content"] + "\n\n" + messages[1]["content"]}, *messages[2:]]
+    assert text == _transformers_render(family.template, messages, family.thinking)
+    assert family.source
+
+
 def test_a_template_that_raises_falls_back_to_chatml_with_a_named_warning():
     chat = ChatFormat(RAISING, "<bos>", "<eos>")
     text, _ = chat.render(MESSAGES)
@@ -66,6 +103,29 @@ def test_a_template_that_raises_falls_back_to_chatml_with_a_named_warning():
     assert "<|im_end|>" in chat.stops
     broken_syntax = ChatFormat("{% for m in messages %}{{ m.content }", "<bos>", "<eos>")
     assert broken_syntax.name == CHATML_NAME and "TemplateSyntaxError" in broken_syntax.warning
+
+
+def test_the_renderer_is_set_up_as_transformers_sets_up_its_own():
+    """Constructs real templates use, rendered as transformers renders them: a ``{% generation %}``
+    block (SmolLM3, Phi-4-reasoning) writes its body instead of failing to parse, ``tojson`` takes
+    its options and escapes no HTML, and a template's own date default is not overridden."""
+    import datetime
+
+    generation = (
+        "{% for m in messages %}{% if m['role'] == 'assistant' %}{% generation %}{{ m['content'] }}<|end|>{% endgeneration %}"
+        "{% else %}{{ '<|' + m['role'] + '|>' + m['content'] }}{% endif %}{% endfor %}{% if add_generation_prompt %}<|assistant|>{% endif %}"
+    )  # fmt: skip
+    chat = ChatFormat(generation, "<bos>", "<eos>")
+    text, contents = chat.render([("user", "q"), ("assistant", "a"), ("user", "q2")])
+    assert not chat.warning and chat.name != CHATML_NAME
+    assert text == "<|user|>\x000\x00\x001\x00<|end|><|user|>\x002\x00<|assistant|>"
+
+    tojson = "{{ {'b': '<ü>', 'a': [1, 2]} | tojson(separators=(',', ':'), sort_keys=true) }}{{ 'x' | tojson(indent=2) }}"
+    assert ChatFormat(tojson).render([])[0] == '{"a":[1,2],"b":"<ü>"}"x"'
+
+    llama32 = next(f for f in FAMILIES if f.name == "llama-3.2-instruct")
+    text, _ = _format(llama32).render(MESSAGES)
+    assert "Today Date: " + datetime.datetime.now().strftime("%d %b %Y") + "\n" in text  # not a date fixed by the app
 
 
 class _Scripted:

@@ -1,8 +1,11 @@
 """A model's chat template (Jinja in ``tokenizer.chat_template``), rendered as Hugging Face does,
 with the fallbacks real model files need.
 
-* Rendered in a sandbox with the globals templates use (``raise_exception``, ``strftime_now``,
-  ``bos_token``/``eos_token``, ``add_generation_prompt``, ``enable_thinking``).
+* Rendered in a sandbox set up as ``transformers`` sets up its own (``trim_blocks``, ``lstrip_blocks``,
+  loop controls, ``{% generation %}`` blocks, its ``tojson``, ``raise_exception``, ``strftime_now``),
+  with the variables it passes (``messages``, ``bos_token``/``eos_token``, ``add_generation_prompt``,
+  ``tools``/``documents`` as none) plus ``enable_thinking`` from the thinking setting. Nothing else is
+  set: a template's own defaults apply (Llama 3.2 writes today's date, as it does under transformers).
 * Templates that reject a system turn (Gemma 2, older Mistral) or silently drop it (Phi-3) get the
   system text folded into the first user turn.
 * A template that does not render at all (a syntax error, ``raise_exception`` on our messages)
@@ -17,6 +20,7 @@ with the fallbacks real model files need.
 from __future__ import annotations
 
 import datetime
+import json
 import logging
 import re
 from collections.abc import Sequence
@@ -46,15 +50,39 @@ def _environment():
     from jinja2.ext import loopcontrols
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-    env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=[loopcontrols])
+    env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=[loopcontrols, _generation_block()])
 
     def raise_exception(message: str):
         raise TemplateError(message)
 
+    def tojson(value, ensure_ascii=False, indent=None, separators=None, sort_keys=False) -> str:
+        # Hugging Face's filter: no HTML escaping (Jinja's own), its options passed through.
+        return json.dumps(value, ensure_ascii=ensure_ascii, indent=indent, separators=separators, sort_keys=sort_keys)
+
     env.globals["raise_exception"] = raise_exception
     env.globals["strftime_now"] = lambda fmt: datetime.datetime.now().strftime(fmt)
-    env.filters["tojson"] = lambda value, indent=None, **_: __import__("json").dumps(value, indent=indent, ensure_ascii=False)
+    env.filters["tojson"] = tojson
     return env
+
+
+def _generation_block():
+    """``{% generation %}…{% endgeneration %}``: Hugging Face marks the assistant's tokens with it
+    for training (SmolLM3, Phi-4-reasoning, LFM2 …); when rendering a prompt it writes its body as is."""
+    from jinja2 import nodes
+    from jinja2.ext import Extension
+
+    class GenerationBlock(Extension):
+        tags = {"generation"}
+
+        def parse(self, parser):
+            lineno = next(parser.stream).lineno
+            body = parser.parse_statements(("name:endgeneration",), drop_needle=True)
+            return nodes.CallBlock(self.call_method("_body"), [], [], body).set_lineno(lineno)
+
+        def _body(self, caller) -> str:
+            return caller()
+
+    return GenerationBlock
 
 
 class ChatFormat:
@@ -94,7 +122,7 @@ class ChatFormat:
     def _render(self, messages: Sequence[dict], add_generation_prompt: bool = True) -> str:
         return self._compiled.render(
             messages=list(messages), bos_token=self.bos_text, eos_token=self.eos_text,
-            add_generation_prompt=add_generation_prompt, enable_thinking=self.thinking, tools=None, date_string="26 Jul 2024",
+            add_generation_prompt=add_generation_prompt, enable_thinking=self.thinking, tools=None, documents=None,
         )  # fmt: skip
 
     def render(self, messages: Sequence[tuple[str, str]]) -> tuple[str, list[str]]:
