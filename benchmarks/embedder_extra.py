@@ -123,7 +123,8 @@ def _cut_text(tokenizer, text: str, window: int) -> str:
 
 
 class OpenVinoE5Embedder(_SharedTokenizer):
-    """The e5 encoder as an OpenVINO IR (benchmarks/e5_openvino.py) on OpenVINO's CPU plugin."""
+    """The e5 encoder as an OpenVINO IR (benchmarks/e5_openvino.py) on OpenVINO's CPU plugin; the
+    token embeddings are rows of the e5 folder's memory-mapped safetensors, as in OnnxE5Embedder."""
 
     def __init__(self, ir_folder: Path, tokens: OnnxE5Embedder, token_budget: int | None = None,
                  threads: int | None = None):  # fmt: skip
@@ -156,6 +157,7 @@ class OpenVinoE5Embedder(_SharedTokenizer):
         out = np.empty((len(ids), self.dim), dtype=np.float32)
         with self._lock:
             request = self._request
+            words = self._tokens._tables[0]  # memory-mapped: only the rows met are read
             for batch in token_batches([len(x) for x in ids], self.token_budget):
                 width = max(len(ids[i]) for i in batch)
                 tokens = np.ones((len(batch), width), dtype=np.int64)  # <pad> = 1, masked out
@@ -163,7 +165,8 @@ class OpenVinoE5Embedder(_SharedTokenizer):
                 for n, i in enumerate(batch):
                     tokens[n, : len(ids[i])] = ids[i]
                     mask[n, : len(ids[i])] = 1
-                hidden = request.infer({"input_ids": tokens, "attention_mask": mask})[0]
+                embeds = words[tokens].astype(np.float32, copy=False)
+                hidden = request.infer({"inputs_embeds": embeds, "attention_mask": mask})[0]
                 weights = mask[..., None].astype(np.float32)
                 out[batch] = (np.asarray(hidden) * weights).sum(axis=1) / weights.sum(axis=1)
         out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
