@@ -146,5 +146,6 @@ def test_word_rows_read_from_the_mapped_matrix_do_not_stay_in_memory(e5, shared_
     a batch read are let go after it, so the process's memory does not grow with the vocabulary met."""
     articles = json.loads((shared_data / "retrieval/korquad_v1/KorQuAD_v1.0_dev.part1.json").read_text())["data"]
     paragraphs = [p["context"] for a in articles[:40] for p in a["paragraphs"]][:150]
+    before = _resident_mb("model.safetensors")  # the torch model of other tests may map the same file
     e5.embed_passages(paragraphs)
-    assert _resident_mb("model.safetensors") < 40  # without letting go: 177 MB
+    assert _resident_mb("model.safetensors") - before < 40  # without letting go: +177 MB
