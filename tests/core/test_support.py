@@ -35,6 +35,26 @@ def test_sentences_keep_their_markers_wherever_the_model_put_them():
     assert all(text[s.start : s.end] == s.text for s in sentences[:1] + sentences[2:])
 
 
+def test_a_line_the_model_copied_wrapped_from_a_pdf_stays_one_sentence():
+    # The model copies the source's hard line breaks; the mark must cover the whole sentence.
+    answer = (
+        "Python has gained popularity among\nacademics, engineers and\nstudents [1]. It is used\n"
+        "- in teaching\n- in research\n"
+        "금강산은 강원도에\n있는 산이다 [2]. 끝이다."
+    )
+    sentences = split_sentences(answer)
+    assert [s.claim for s in sentences] == [
+        "Python has gained popularity among\nacademics, engineers and\nstudents.",
+        "It is used",
+        "in teaching",
+        "in research",
+        "금강산은 강원도에\n있는 산이다.",
+        "끝이다.",
+    ]
+    assert sentences[0].cited == (1,) and sentences[4].cited == (2,)
+    assert all(answer[s.start : s.end] == s.text for s in sentences)
+
+
 def test_verdicts_supported_unsupported_miscited_and_lead_ins():
     checker = SupportChecker()
     answer = (

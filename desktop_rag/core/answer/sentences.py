@@ -2,7 +2,9 @@
 
 A citation marker belongs to the sentence it closes, wherever the model put it: "… in 1911 [1]."
 and "… in 1911. [1]" both cite [1] for that sentence. Markdown list bullets, headings and table
-rows each make their own sentence.
+rows each make their own sentence. A single line break inside a sentence (a PDF's wrapped line,
+which models copy into answers) does not end it: "… gained popularity among\nacademics, …" is one
+sentence.
 """
 
 from __future__ import annotations
@@ -22,6 +24,27 @@ _ABBREVIATIONS = re.compile(r"(?:\b(?:e\.g|i\.e|etc|vs|Dr|Mr|Mrs|Ms|Sr|Jr|St|No|
 
 
 _LOWER_NEXT = re.compile(r"[ \t]+[a-z]")
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
+def _wrapped_line(text: str, at: int) -> bool:
+    """Whether the single line break at ``at`` wraps a sentence rather than ending one.
+
+    It does when the line before stops mid-sentence (a lower-case word, a comma, or Korean text
+    followed by more) and the line after starts no Markdown block (bullet, number, heading, table).
+    """
+    line_start = text.rfind("\n", 0, at) + 1
+    before = text[line_start:at].rstrip()
+    after_end = text.find("\n", at + 1)
+    after = text[at + 1 : after_end if after_end >= 0 else len(text)].strip()
+    if not before or not after or before.startswith(("#", "|")) or after.startswith("|") or _MARKDOWN_LEAD.match(after):
+        return False
+    last, first = before[-1], after[0]
+    if _MARKDOWN_LEAD.match(before):  # a list item goes on only in lower case; else a paragraph follows the list
+        return first.islower() and (last.islower() or last in ",;")
+    if last.islower() or last in ",;":
+        return True
+    return bool(_HANGUL.match(last)) and (bool(_HANGUL.match(first)) or first.islower() or first.isdigit())
 
 
 @dataclass(frozen=True)
@@ -42,6 +65,8 @@ def split_sentences(text: str) -> list[Sentence]:
     for match in _END.finditer(text):
         end = match.end() if match.group(0).strip() else match.start()
         if match.group(0).startswith("\n"):
+            if match.group(0) == "\n" and _wrapped_line(text, match.start()):
+                continue
             end = match.start()
         elif _ABBREVIATIONS.search(text[start : match.start()]) or _LOWER_NEXT.match(text, match.end()):
             continue  # "e.g.", an initial, or "12-in. tunnel": the sentence goes on
