@@ -63,7 +63,24 @@ def summary_ms(values: Sequence[float]) -> str:
 
 
 def peak_rss_mb() -> float:
+    """This process's peak resident memory. On Linux from VmHWM: ``ru_maxrss`` survives exec, so a
+    process started from a big one (pytest with models loaded) would report its parent's size."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def rss_mb() -> float:
+    """This process's resident memory now (Linux; 0 elsewhere)."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def disk_bytes(folder: Path) -> int:

@@ -157,7 +157,7 @@ class OpenVinoE5Embedder(_SharedTokenizer):
         out = np.empty((len(ids), self.dim), dtype=np.float32)
         with self._lock:
             request = self._request
-            words = self._tokens._tables[0]  # memory-mapped: only the rows met are read
+            words = self._tokens._tables[0]  # WordRows: only the rows met are read
             for batch in token_batches([len(x) for x in ids], self.token_budget):
                 width = max(len(ids[i]) for i in batch)
                 tokens = np.ones((len(batch), width), dtype=np.int64)  # <pad> = 1, masked out
@@ -165,7 +165,7 @@ class OpenVinoE5Embedder(_SharedTokenizer):
                 for n, i in enumerate(batch):
                     tokens[n, : len(ids[i])] = ids[i]
                     mask[n, : len(ids[i])] = 1
-                embeds = words[tokens].astype(np.float32, copy=False)
+                embeds = words.take(tokens)
                 hidden = request.infer({"inputs_embeds": embeds, "attention_mask": mask})[0]
                 weights = mask[..., None].astype(np.float32)
                 out[batch] = (np.asarray(hidden) * weights).sum(axis=1) / weights.sum(axis=1)

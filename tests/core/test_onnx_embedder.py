@@ -128,24 +128,29 @@ def test_indexing_with_the_default_never_imports_torch(tmp_path, docs):
     assert (torch_loaded, st_loaded) == ("False", "False")  # ~300 MB of memory not spent
 
 
-def _resident_mb(file_name: str) -> float:
-    """Resident memory of this process's mappings of ``file_name`` (from /proc/self/smaps)."""
-    total, current = 0, ""
-    for line in Path("/proc/self/smaps").read_text().splitlines():
-        fields = line.split()
-        if fields and "-" in fields[0] and len(fields) >= 5 and not fields[0].endswith(":"):
-            current = fields[5] if len(fields) > 5 else ""
-        elif line.startswith("Rss:") and current.endswith(file_name):
-            total += int(fields[1])
-    return total / 1024
-
-
-@pytest.mark.skipif(not Path("/proc/self/smaps").exists(), reason="reads /proc/self/smaps (Linux)")
-def test_word_rows_read_from_the_mapped_matrix_do_not_stay_in_memory(e5, shared_data: Path):
-    """Over a large folder nearly every page of the 384 MB word matrix would be read once; the rows
-    a batch read are let go after it, so the process's memory does not grow with the vocabulary met."""
-    articles = json.loads((shared_data / "retrieval/korquad_v1/KorQuAD_v1.0_dev.part1.json").read_text())["data"]
-    paragraphs = [p["context"] for a in articles[:40] for p in a["paragraphs"]][:150]
-    before = _resident_mb("model.safetensors")  # the torch model of other tests may map the same file
-    e5.embed_passages(paragraphs)
-    assert _resident_mb("model.safetensors") - before < 40  # without letting go: +177 MB
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc/self/status (Linux)")
+def test_reading_word_rows_adds_no_passing_memory_peak(tmp_path: Path):
+    """A batch needs a few thousand rows of the 384 MB word matrix. Read through a memory map, each
+    row brought up to 64 KB of the file into the process for the batch (the kernel maps the pages
+    around a fault): while indexing, peak memory rose ~300 MB above what the process keeps. A fresh
+    process indexes 200 notes of mixed Korean and English; its peak must stay close to its memory
+    afterwards (the encoder's arena, the vector and keyword indexes stay)."""
+    script = (
+        "from pathlib import Path\n"
+        "from benchmarks.common import peak_rss_mb, rss_mb\n"
+        "from benchmarks.scale_curve import make_notes\n"
+        "from desktop_rag.core.config import Settings\n"
+        "from desktop_rag.core.engine import RagEngine\n"
+        "from desktop_rag.core.paths import AppPaths\n"
+        f"root = Path({str(tmp_path)!r})\n"
+        "make_notes(root / 'docs', 200, 10)\n"
+        "engine = RagEngine(AppPaths(root / 'lib'), Settings())\n"
+        "report = engine.index_folder(root / 'docs')\n"
+        "print(report.chunks_added, peak_rss_mb() - rss_mb())\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600,
+                            cwd=Path(__file__).parents[2])  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    chunks, above = result.stdout.split()
+    assert int(chunks) >= 200
+    assert float(above) < 30, above  # mapped: 55-310 MB, with how the kernel cached the file

@@ -34,6 +34,7 @@ import numpy as np
 from ..crypto import LibraryKey, read_sealed, write_sealed
 from ..paths import private_file
 from .keyword_text import ANALYZER_VERSION, search_terms
+from .postings import Postings, Segment, merge, term_sorted
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,7 @@ _FORMAT = 2  # 2: stems no longer shifted by words FTS5 splits or drops
 DEFAULT_K1 = 1.2
 DEFAULT_B = 0.75
 _MAX_TF = np.iinfo(np.uint16).max
-_SYNC_BATCH = 5000  # chunks tokenised per read while catching up
+_SYNC_BATCH = 2000  # chunks tokenised per read while catching up (their word lists: ~30 MB)
 
 
 class KeywordIndex:
@@ -135,10 +136,8 @@ class KeywordIndex:
             self.dirty = True
         return new_count, len(removed)
 
-    def _postings_of(
-        self, store: Store, chunks: Sequence[tuple[int, str]]
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Give ``chunks`` rows; their postings as (terms, rows, term frequencies)."""
+    def _postings_of(self, store: Store, chunks: Sequence[tuple[int, str]]) -> Segment:
+        """Give ``chunks`` rows; their postings as (terms, rows, term frequencies), sorted by term."""
         tokenised = [search_terms(text) for _, text in chunks]
         stems = self.stems(store, {w for words in tokenised for w in words})
         vocab = self._vocab
@@ -155,23 +154,23 @@ class KeywordIndex:
         # One key per (row, term) occurrence; counting equal keys gives term frequencies.
         keys = (np.repeat(rows, lengths) << 32) | np.asarray(term_ids, dtype=np.int64)
         keys, tfs = np.unique(keys, return_counts=True)
-        return (
+        return term_sorted(
             (keys & 0xFFFFFFFF).astype(np.int32),
             (keys >> 32).astype(np.int32),
             np.minimum(tfs, _MAX_TF).astype(np.uint16),
         )
 
-    def _absorb(self, batches: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> None:
+    def _absorb(self, batches: list[Segment]) -> None:
         """Add new postings to the recent ones (or merge everything when they grew large)."""
+        if len(self._recent_rows) + sum(len(r) for _, r, _ in batches) > max(200_000, len(self._rows) // 4):
+            self._merge(batches)  # without first copying them all into one sorted array
+            return
         terms = np.concatenate([self._recent_terms] + [t for t, _, _ in batches])
         rows = np.concatenate([self._recent_rows] + [r for _, r, _ in batches])
         tfs = np.concatenate([self._recent_tfs] + [f for _, _, f in batches])
         # Rows only grow, so a stable sort by term keeps each term's rows ascending.
         order = np.argsort(terms, kind="stable")
         self._recent_terms, self._recent_rows, self._recent_tfs = terms[order], rows[order], tfs[order]
-        if len(self._recent_rows) > max(200_000, len(self._rows) // 4):
-            self._merge()
-            return
         unique, starts, counts = np.unique(self._recent_terms, return_index=True, return_counts=True)
         self._recent_slices = {
             int(t): (int(s), int(s + c))
@@ -201,31 +200,21 @@ class KeywordIndex:
                 self._alive[row] = False
                 self._total_length -= float(self._lengths[row])
 
-    def _merge(self) -> None:
-        """Fold recent postings into the merged arrays, dropping deleted chunks' rows and unused terms."""
-        n_terms = len(self._vocab)
-        base_terms = np.repeat(np.arange(len(self._ptr) - 1, dtype=np.int32), np.diff(self._ptr))
-        terms = np.concatenate((base_terms, self._recent_terms))
-        rows = np.concatenate((self._rows, self._recent_rows))
-        tfs = np.concatenate((self._tfs, self._recent_tfs))
+    def _merge(self, batches: Sequence[Segment] = ()) -> None:
+        """Fold recent postings (and ``batches``, newer still) into the merged arrays, dropping
+        deleted chunks' rows and unused terms."""
         # Renumber the live rows 0..n-1 (ids never come back, so dead rows can go).
         live_rows = np.flatnonzero(self._alive[: self._n_rows])
-        new_row = np.full(self._n_rows, -1, dtype=np.int64)
-        new_row[live_rows] = np.arange(len(live_rows))
-        keep = new_row[rows] >= 0
-        terms, rows, tfs = terms[keep], new_row[rows[keep]].astype(np.int32), tfs[keep]
+        new_row = np.full(self._n_rows, -1, dtype=np.int32)
+        new_row[live_rows] = np.arange(len(live_rows), dtype=np.int32)
+        recent = (self._recent_terms, self._recent_rows, self._recent_tfs)
+        counts, merged = merge(Postings(self._ptr, self._rows, self._tfs), [recent, *batches], len(self._vocab), new_row)
         # Renumber the terms still in use, in order, so the vocabulary holds no text of deleted chunks.
-        used = np.zeros(n_terms, dtype=bool)
-        used[terms] = True
-        new_term = (np.cumsum(used) - 1).astype(np.int32)
+        used = counts > 0
         words = [w for w, t in sorted(self._vocab.items(), key=lambda kv: kv[1]) if used[t]]
-        terms = new_term[terms]
-        # Merged postings come first, recent ones after (higher rows), so a stable sort by
-        # term keeps each term's rows ascending.
-        order = np.argsort(terms, kind="stable")
-        self._rows, self._tfs = rows[order], tfs[order]
+        self._rows, self._tfs = merged.rows, merged.tfs
         self._ptr = np.zeros(len(words) + 1, dtype=np.int64)
-        np.cumsum(np.bincount(terms, minlength=len(words)), out=self._ptr[1:])
+        np.cumsum(counts[used], out=self._ptr[1:])
         self._vocab = {w: i for i, w in enumerate(words)}
         self._clear_recent()
         self._ids = self._ids[live_rows].copy()

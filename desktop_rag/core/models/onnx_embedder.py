@@ -11,7 +11,6 @@ of 512-token chunks needs no more memory than one of short chunks.
 from __future__ import annotations
 
 import json
-import mmap
 import threading
 from collections.abc import Iterator, Sequence
 from functools import cached_property
@@ -21,6 +20,7 @@ import numpy as np
 
 from .e5_onnx import MODEL_FILE, model_fingerprint, read_safetensors
 from .embedder import Embedder
+from .word_rows import WordRows
 
 #: Tokens per encoder call (rows x padded length). A first sweep on 2 busy cores (256 passages of
 #: 40-400 tokens): 1,024 -> 5.2, 2,048 -> 7.9, 4,096 -> 8.1, 8,192 -> 9.4, 16,384 -> 8.7 chunks/s, so
@@ -95,12 +95,13 @@ class OnnxE5Embedder(Embedder):
             )  # fmt: skip
 
     @cached_property
-    def _tables(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(word embeddings, memory-mapped; position embeddings; token type 0; float32 but the first,
-        which is float16 in the packaged app's folder)."""
-        tensors = read_safetensors(self.e5_folder / "model.safetensors")
+    def _tables(self) -> tuple[WordRows, np.ndarray, np.ndarray]:
+        """(word embeddings, read row by row from the file, float16 in the packaged app's folder;
+        position embeddings; token type 0, both float32)."""
+        path = self.e5_folder / "model.safetensors"
+        tensors = read_safetensors(path)
         return (
-            tensors["embeddings.word_embeddings.weight"],
+            WordRows(path, "embeddings.word_embeddings.weight"),
             np.array(tensors["embeddings.position_embeddings.weight"], dtype=np.float32),
             np.array(tensors["embeddings.token_type_embeddings.weight"][0], dtype=np.float32),
         )
@@ -154,18 +155,6 @@ class OnnxE5Embedder(Embedder):
             out[batch] = self._encode_batch([ids[i] for i in batch])
         return out
 
-    def _release_rows(self) -> None:
-        """Let go of the word-matrix pages the last batch read, so they stop counting in our memory.
-
-        Each token reads its row of the memory-mapped matrix, and the kernel keeps the touched pages
-        mapped: over a large folder nearly every page of the 384 MB matrix ends up in the process's
-        resident memory (227 MB after 400 KorQuAD paragraphs). The pages are clean and stay in the
-        page cache, so the next call maps them again by a minor fault each (at most one per token of a batch).
-        """
-        mapping = _mapping_of(self._tables[0])
-        if mapping is not None and hasattr(mapping, "madvise"):  # not on Windows
-            mapping.madvise(mmap.MADV_DONTNEED)
-
     def _encode_batch(self, rows: list[list[int]]) -> np.ndarray:
         """One encoder call: pad to the longest row, run, mean-pool the real tokens, normalise."""
         words, positions, token_type = self._tables
@@ -175,8 +164,7 @@ class OnnxE5Embedder(Embedder):
         for n, r in enumerate(rows):
             ids[n, : len(r)] = r
             mask[n, : len(r)] = 1
-        embeddings = words[ids].astype(np.float32, copy=False)  # reads only these rows of the mapped matrix
-        self._release_rows()
+        embeddings = words.take(ids)  # reads only these rows of the file
         embeddings += positions[:width]
         embeddings += token_type
         (hidden,) = self._session.run(["hidden"], {"embeddings": embeddings, "attention_mask": mask})
@@ -184,14 +172,6 @@ class OnnxE5Embedder(Embedder):
         pooled = (hidden * weights).sum(axis=1) / weights.sum(axis=1)
         pooled /= np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
         return pooled.astype(np.float32, copy=False)
-
-
-def _mapping_of(array: np.ndarray) -> mmap.mmap | None:
-    """The ``mmap`` under a memory-mapped array (or a view of one); None for an array in memory."""
-    base = array
-    while base is not None and not isinstance(base, mmap.mmap):
-        base = getattr(base, "base", None) if isinstance(base, np.ndarray) else getattr(base, "_mmap", None)
-    return base
 
 
 __all__ = ["DEFAULT_TOKEN_BUDGET", "OnnxE5Embedder", "token_batches"]
