@@ -170,16 +170,20 @@ class RagEngine(OcrControls):
     @property
     def keywords(self) -> KeywordIndex:
         """The BM25 keyword index: loaded (or rebuilt) on first use, caught up with SQLite on every use."""
+        index = self._keyword_index()
+        added, removed = index.sync(self.store)
+        if added or removed:
+            log.info("keyword index caught up with the library: %d added, %d removed", added, removed)
+        return index
+
+    def _keyword_index(self) -> KeywordIndex:
+        """The keyword index as loaded (or empty, to be rebuilt), not caught up."""
         with self._keywords_lock:
             if self._keywords is None:
                 library_id = self.store.library_id
                 self._keywords = KeywordIndex.load(self.paths.vectors_dir, library_id, key=self.key) or KeywordIndex(library_id)
                 self._keywords.key = self.key
-            index = self._keywords
-        added, removed = index.sync(self.store)
-        if added or removed:
-            log.info("keyword index caught up with the library: %d added, %d removed", added, removed)
-        return index
+            return self._keywords
 
     def _save_keywords(self, load: bool = False) -> None:
         """Catch the keyword index up and write it when it changed. ``load``: also when it was not
@@ -218,7 +222,11 @@ class RagEngine(OcrControls):
             vectors = self.vectors
             if self.stored_model_id is None:
                 self.store.set_meta("embedding_model", self.embedder.model_id)
-            indexer = Indexer(self.store, self.embedder, vectors, self.settings, self.paths.vectors_dir, self.ocr_dirs())
+            # Keywords follow each committed group: built whole at the end, 100k chunks took ~300 MB at once.
+            indexer = Indexer(
+                self.store, self.embedder, vectors, self.settings, self.paths.vectors_dir, self.ocr_dirs(),
+                after_commit=lambda: self._keyword_index().sync(self.store),
+            )  # fmt: skip
             report = indexer.run(folder, collection.strip(), progress, cancel)
             self._save_keywords(load=True)
             return report

@@ -119,6 +119,7 @@ class Indexer:
         settings: Settings,
         vectors_dir: Path,
         ocr_model_dirs: tuple[str, ...] = (),
+        after_commit: Callable[[], object] | None = None,
     ):
         self.store = store
         self.embedder = embedder
@@ -128,6 +129,7 @@ class Indexer:
         self.ocr = OcrPolicy.from_settings(settings, ocr_model_dirs)
         self._chunker: Chunker | None = None
         self._page_note: Callable[[int, int, str], None] = lambda _n, _t, _name: None
+        self._after_commit = after_commit or (lambda: None)  # called after each group of documents is committed
 
     @property
     def chunker(self) -> Chunker:
@@ -373,6 +375,7 @@ class Indexer:
                 report.warnings.append(FileError(entry.path, warning))
             # Chunks embedded above were counted already; the rest reused known vectors.
             self._advance(state, entry, len(added) - len(mine), notify, started)
+        self._after_commit()
 
     def _vectors_remove(self, chunk_ids: list[int]) -> None:
         if chunk_ids:

@@ -1,7 +1,7 @@
 """The default embedder: multilingual-e5-small's int8 ONNX encoder (e5_onnx.py) on onnxruntime.
 
 No torch: the tokenizer is the e5 folder's ``tokenizer.json`` through ``tokenizers``, the
-token embeddings are rows read from the folder's ``model.safetensors`` (memory-mapped), the
+token embeddings are rows read from the folder's ``model.safetensors`` (``word_rows``), the
 encoder is onnxruntime, and mean pooling is numpy. Passages are batched by a token budget
 (``token_batches``): sorted by length, each batch padded only to its own longest passage and
 holding at most ``token_budget`` tokens, so short chunks never pay for long ones and a batch
@@ -22,11 +22,11 @@ from .e5_onnx import MODEL_FILE, model_fingerprint, read_safetensors
 from .embedder import Embedder
 from .word_rows import WordRows
 
-#: Tokens per encoder call (rows x padded length). A first sweep on 2 busy cores (256 passages of
-#: 40-400 tokens): 1,024 -> 5.2, 2,048 -> 7.9, 4,096 -> 8.1, 8,192 -> 9.4, 16,384 -> 8.7 chunks/s, so
-#: little is gained above 4,096, while onnxruntime's activation arena grows with it (~260 MB at 4,096,
-#: reached by 8 x 512 tokens; benchmarks/token_batching.py compares budgets and count batching).
-DEFAULT_TOKEN_BUDGET = 4096
+#: Tokens per encoder call (rows x padded length). On a quiet machine (benchmarks/token_batching.py,
+#: 396 chunks of the benchmark folder, mean 193 tokens): 512 -> 44.1, 1,024 -> 45.0, 2,048 -> 38.7,
+#: 4,096 -> 33.2 chunks/s; onnxruntime's activation arena grows to the largest call and stays:
+#: 31, 65, 113, 221 MB. Small calls keep attention's (rows x heads x length^2) scores in cache.
+DEFAULT_TOKEN_BUDGET = 1024
 MAX_BATCH_ROWS = 128
 
 #: onnxruntime (1.32) fuses each residual Add + LayerNormalization into SkipLayerNormalization, whose

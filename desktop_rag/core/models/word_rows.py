@@ -1,7 +1,7 @@
 """The e5 word-embedding matrix, read row by row from its safetensors file.
 
 The matrix holds 250k rows (384 MB as float32), and a batch needs a few thousand of them. Mapping the
-file and indexing it made the kernel fault in 64 KB around every row touched: 4,096 distinct tokens
+file and indexing it made the kernel fault in 64 KB around every row touched: a few thousand distinct tokens
 brought ~250 MB into the process's resident memory for the length of a batch, and the pages stayed
 until released. Reading the rows with positioned reads puts only the rows themselves in memory; the
 file stays in the page cache, shared and reclaimable. About 1,500 reads a batch take ~2 ms, next to
