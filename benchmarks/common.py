@@ -65,22 +65,23 @@ def summary_ms(values: Sequence[float]) -> str:
 def peak_rss_mb() -> float:
     """This process's peak resident memory. On Linux from VmHWM: ``ru_maxrss`` survives exec, so a
     process started from a big one (pytest with models loaded) would report its parent's size."""
-    status = Path("/proc/self/status")
-    if status.exists():
-        for line in status.read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = _proc_status_mb("VmHWM")
+    return peak if peak is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def rss_mb() -> float:
     """This process's resident memory now (Linux; 0 elsewhere)."""
+    return _proc_status_mb("VmRSS") or 0.0
+
+
+def _proc_status_mb(field: str) -> float | None:
+    """A memory field of /proc/self/status in MB; None where there is no /proc."""
     status = Path("/proc/self/status")
     if status.exists():
         for line in status.read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) / 1024
-    return 0.0
+    return None
 
 
 def disk_bytes(folder: Path) -> int:

@@ -52,23 +52,30 @@ _build_lock = threading.Lock()
 # --------------------------------------------------------------------------- safetensors
 
 
-_DTYPES = {"F32": np.float32, "F16": np.float16}  # the packaged app's folder stores float16 (prepare_model.py)
+# The packaged app's folder stores float16 (prepare_model.py).
+SAFETENSORS_DTYPES = {"F32": np.float32, "F16": np.float16}
+
+
+def safetensors_layout(path: Path) -> tuple[dict[str, dict], int]:
+    """A safetensors file's tensors (name -> dtype, shape, data_offsets) and where their data starts."""
+    with open(path, "rb") as file:
+        (length,) = struct.unpack("<Q", file.read(8))
+        header = json.loads(file.read(length))
+    header.pop("__metadata__", None)
+    for name, info in header.items():
+        if info["dtype"] not in SAFETENSORS_DTYPES:
+            raise RuntimeError(f"{path}: tensor {name} is {info['dtype']}, expected F32 or F16")
+    return header, 8 + length
 
 
 def read_safetensors(path: Path) -> dict[str, np.ndarray]:
     """Every tensor of a float32/float16 safetensors file as a read-only memory-mapped array (nothing read yet)."""
-    with open(path, "rb") as file:
-        (length,) = struct.unpack("<Q", file.read(8))
-        header = json.loads(file.read(length))
-    data = np.memmap(path, dtype=np.uint8, mode="r", offset=8 + length)
+    header, data_start = safetensors_layout(path)
+    data = np.memmap(path, dtype=np.uint8, mode="r", offset=data_start)
     tensors = {}
     for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        if info["dtype"] not in _DTYPES:
-            raise RuntimeError(f"{path}: tensor {name} is {info['dtype']}, expected F32 or F16")
         start, end = info["data_offsets"]
-        tensors[name] = data[start:end].view(_DTYPES[info["dtype"]]).reshape(info["shape"])
+        tensors[name] = data[start:end].view(SAFETENSORS_DTYPES[info["dtype"]]).reshape(info["shape"])
     return tensors
 
 

@@ -10,15 +10,13 @@ the encoder's ~500 ms.
 
 from __future__ import annotations
 
-import json
 import os
-import struct
 import threading
 from pathlib import Path
 
 import numpy as np
 
-_DTYPES = {"F32": np.float32, "F16": np.float16}
+from .e5_onnx import SAFETENSORS_DTYPES, safetensors_layout
 
 
 class WordRows:
@@ -26,18 +24,18 @@ class WordRows:
 
     def __init__(self, path: Path, name: str):
         self.path = Path(path)
-        with open(self.path, "rb") as file:
-            (length,) = struct.unpack("<Q", file.read(8))
-            header = json.loads(file.read(length))
+        header, data_start = safetensors_layout(self.path)
         info = header[name]
-        if info["dtype"] not in _DTYPES or len(info["shape"]) != 2:
-            raise RuntimeError(f"{path}: tensor {name} is {info['dtype']} {info['shape']}, expected a F32/F16 matrix")
-        self.dtype = np.dtype(_DTYPES[info["dtype"]])
+        if len(info["shape"]) != 2:
+            raise RuntimeError(f"{path}: tensor {name} has shape {info['shape']}, expected a matrix")
+        self.dtype = np.dtype(SAFETENSORS_DTYPES[info["dtype"]])
         self.shape = (int(info["shape"][0]), int(info["shape"][1]))
         self.row_bytes = self.shape[1] * self.dtype.itemsize
-        self._start = 8 + length + int(info["data_offsets"][0])
+        self._start = data_start + int(info["data_offsets"][0])
         self._file = open(self.path, "rb")  # noqa: SIM115 - held for the embedder's lifetime
-        self._lock = threading.Lock()  # seek + read where the platform has no pread (Windows)
+        # Positioned reads where the platform has them; seek + read under a lock elsewhere (Windows).
+        self._read_into = self._pread_into if hasattr(os, "preadv") else self._seek_read_into
+        self._lock = threading.Lock()
 
     def take(self, ids: np.ndarray) -> np.ndarray:
         """float32 rows for ``ids`` (any shape): the result has shape ``ids.shape + (columns,)``."""
@@ -53,13 +51,15 @@ class WordRows:
         rows = np.frombuffer(buffer, dtype=self.dtype).reshape(len(unique), self.shape[1])
         return rows.astype(np.float32, copy=False)[inverse.reshape(ids.shape)]
 
-    def _read_into(self, target: memoryview, offset: int) -> None:
-        if hasattr(os, "preadv"):
-            got = os.preadv(self._file.fileno(), [target], offset)
-        else:
-            with self._lock:
-                self._file.seek(offset)
-                got = self._file.readinto(target)
+    def _pread_into(self, target: memoryview, offset: int) -> None:
+        self._check(os.preadv(self._file.fileno(), [target], offset), target)
+
+    def _seek_read_into(self, target: memoryview, offset: int) -> None:
+        with self._lock:
+            self._file.seek(offset)
+            self._check(self._file.readinto(target), target)
+
+    def _check(self, got: int | None, target: memoryview) -> None:
         if got != len(target):
             raise OSError(f"{self.path}: file ended inside the word matrix")
 
