@@ -30,6 +30,8 @@ def _cmd_index(args, paths: AppPaths) -> int:
         f"{report.files_deleted} deleted), {report.chunks_added} chunks added ({report.chunks_embedded} embedded), "
         f"{len(report.errors)} errors, {report.seconds:.1f} s"
     )
+    if report.chunks_reembedded:
+        print(f"library upgraded to the new build of the embedding model: {report.chunks_reembedded} chunks re-embedded")
     for error in report.errors:
         print(f"  error: {error.path}: {error.reason}")
     for warning in report.warnings:

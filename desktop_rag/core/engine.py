@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -132,9 +133,8 @@ class RagEngine(OcrControls):
 
     @property
     def upgrade_pending(self) -> bool:
-        """True when the stored vectors come from an earlier build of the configured model (the same
-        model name, another backend or version, e.g. multilingual-e5-small on torch before the int8
-        ONNX default): the next indexing run re-embeds the library once, by itself."""
+        """True when the stored vectors come from an earlier build of the configured model (e.g. e5 on torch
+        before the int8 ONNX default): the next indexing run re-embeds the library once, by itself."""
         stored = self.stored_model_id
         return self.reembed_needed and stored is not None and model_name(stored) == model_name(self.embedder.model_id)
 
@@ -186,9 +186,8 @@ class RagEngine(OcrControls):
             return self._keywords
 
     def _save_keywords(self, load: bool = False) -> None:
-        """Catch the keyword index up and write it when it changed. ``load``: also when it was not
-        in use yet (after indexing, so the first search finds it ready; after forgetting, so a file
-        holding forgotten passages' words is rewritten)."""
+        """Catch the keyword index up and write it when it changed. ``load``: also when not in use yet (after
+        indexing, so the first search finds it ready; after forgetting, so forgotten words are rewritten)."""
         if self._keywords is None and not load:
             return
         index = self.keywords
@@ -212,9 +211,10 @@ class RagEngine(OcrControls):
         if not collection.strip():
             raise UserError("collection name must not be empty")
         with self._writer:
+            started, upgraded = time.perf_counter(), 0
             if self.upgrade_pending:
                 # A new build of the same model (the default's faster backend): re-embed once, here.
-                self._reembed(progress, cancel or threading.Event())
+                upgraded = self._reembed(progress, cancel or threading.Event())
                 if self.reembed_needed:  # cancelled: the library keeps its old vectors
                     return IndexReport(folder=str(folder), collection=collection.strip(), cancelled=True)
             if self.reembed_needed:
@@ -222,12 +222,13 @@ class RagEngine(OcrControls):
             vectors = self.vectors
             if self.stored_model_id is None:
                 self.store.set_meta("embedding_model", self.embedder.model_id)
-            # Keywords follow each committed group: built whole at the end, 100k chunks took ~300 MB at once.
             indexer = Indexer(
                 self.store, self.embedder, vectors, self.settings, self.paths.vectors_dir, self.ocr_dirs(),
-                after_commit=lambda: self._keyword_index().sync(self.store),
+                after_commit=lambda: self._keyword_index().sync(self.store),  # keywords follow each group
             )  # fmt: skip
             report = indexer.run(folder, collection.strip(), progress, cancel)
+            if upgraded:  # the report covers the whole run, the upgrade included
+                report.chunks_reembedded, report.seconds = upgraded, time.perf_counter() - started
             self._save_keywords(load=True)
             return report
 

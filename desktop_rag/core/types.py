@@ -174,6 +174,7 @@ class IndexReport:
     files_deleted: int = 0
     chunks_added: int = 0
     chunks_embedded: int = 0  # new vectors computed (identical chunks are embedded once)
+    chunks_reembedded: int = 0  # vectors recomputed first, for a new build of the embedding model
     errors: list[FileError] = field(default_factory=list)
     warnings: list[FileError] = field(default_factory=list)
     seconds: float = 0.0

@@ -265,6 +265,7 @@ KOREAN: dict[str, str] = {
     "The new language applies after a restart.": "새 언어는 다시 시작한 뒤 적용됩니다.",
     "Remove {folder} from the library? Its files stay on disk.": "{folder} 폴더를 자료실에서 제거할까요? 파일은 디스크에 그대로 남습니다.",
     "{folder}: {state} — {files} files indexed, {errors} failed, {s} s": "{folder}: {state} — 파일 {files}개 색인, {errors}개 실패, {s}초",
+    "Library upgraded to the new embedding model ({n} passages re-embedded). ": "라이브러리를 새 임베딩 모델로 바꿨습니다(구절 {n}개 다시 임베딩). ",
     "Exported to {path}": "{path}(으)로 내보냈습니다",
     "Error: ": "오류: ",
     "Last answer: first word after {s} s, {t} tokens/s": "마지막 답변: 첫 단어까지 {s}초, 초당 {t}토큰",

@@ -105,6 +105,7 @@ def test_a_torch_e5_library_is_upgraded_to_the_int8_default_through_the_cli(tmp_
     index = _cli(data_dir, "index", str(folder))
     assert index.returncode == 0, index.stderr
     assert "re-embedding" in index.stderr  # the progress line
+    assert "chunks re-embedded" in index.stdout  # and the summary says so
     after = _cli(data_dir, "status", "--json")
     model = json.loads(after.stdout)["embedding_model"]
     assert model["stored"] == e5.model_id and not model["reembed_needed"]

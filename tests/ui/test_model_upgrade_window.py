@@ -42,5 +42,8 @@ def test_the_window_upgrades_an_old_library_on_start(qtbot, tmp_path, monkeypatc
     text = describe_progress(upgrade[-1])
     assert "Upgrading the library" in text and "keywords only" in text
     assert engine.search("largest planet", mode="dense")[0].path.endswith("jupiter.txt")
+    assert finished[0].chunks_reembedded == 2  # the finished message says what the run did
+    qtbot.waitUntil(lambda: "Library upgraded" in window.statusBar().currentMessage())
+    assert "2 passages re-embedded" in window.statusBar().currentMessage()
     window.indexing.shutdown(10)
     engine.close()

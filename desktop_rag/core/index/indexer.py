@@ -129,7 +129,9 @@ class Indexer:
         self.ocr = OcrPolicy.from_settings(settings, ocr_model_dirs)
         self._chunker: Chunker | None = None
         self._page_note: Callable[[int, int, str], None] = lambda _n, _t, _name: None
-        self._after_commit = after_commit or (lambda: None)  # called after each group of documents is committed
+        # Called after each group of documents is committed: the engine's keyword index follows there,
+        # rather than being built whole at the end (at 100k chunks, ~300 MB at once).
+        self._after_commit = after_commit or (lambda: None)
 
     @property
     def chunker(self) -> Chunker:

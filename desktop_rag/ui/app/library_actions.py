@@ -62,13 +62,15 @@ class LibraryActions:
     def _on_index_finished(self, job: IndexJob, report: IndexReport) -> None:
         self.refresh_library()
         state = tr("cancelled") if report.cancelled else tr("done")
-        self.statusBar().showMessage(
-            tr("{folder}: {state} — {files} files indexed, {errors} failed, {s} s").format(
-                folder=Path(job.folder).name, state=state, files=report.files_indexed,
-                errors=len(report.errors), s=f"{report.seconds:.0f}",
-            ),
-            15000,
-        )
+        message = tr("{folder}: {state} — {files} files indexed, {errors} failed, {s} s").format(
+            folder=Path(job.folder).name, state=state, files=report.files_indexed,
+            errors=len(report.errors), s=f"{report.seconds:.0f}",
+        )  # fmt: skip
+        if report.chunks_reembedded:  # the first run after an update upgraded the whole library
+            message = tr("Library upgraded to the new embedding model ({n} passages re-embedded). ").format(
+                n=report.chunks_reembedded
+            ) + message
+        self.statusBar().showMessage(message, 15000)
 
     def _on_index_failed(self, job: IndexJob, message: str) -> None:
         self.refresh_library()
