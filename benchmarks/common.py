@@ -74,13 +74,26 @@ def rss_mb() -> float:
     return _proc_status_mb("VmRSS") or 0.0
 
 
-def _proc_status_mb(field: str) -> float | None:
-    """A memory field of /proc/self/status in MB; None where there is no /proc."""
-    status = Path("/proc/self/status")
-    if status.exists():
-        for line in status.read_text().splitlines():
-            if line.startswith(f"{field}:"):
-                return int(line.split()[1]) / 1024
+def reader_peak_mb() -> float:
+    """Peak RSS of the (still running, shared) reader process that parses documents; Linux /proc, else 0.
+
+    The reader stops ``isolation.IDLE_S`` after reading its last file, which can come before the run
+    ends (embedding lags behind reading): a benchmark raises ``IDLE_S`` before indexing to keep it."""
+    from desktop_rag.core.ingest import isolation
+
+    process = getattr(isolation._Shared.loader, "_process", None)
+    return (_proc_status_mb("VmHWM", process.pid) or 0.0) if process is not None else 0.0
+
+
+def _proc_status_mb(field: str, pid: int | str = "self") -> float | None:
+    """A memory field of /proc/<pid>/status in MB; None where there is no /proc (or no such process)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    for line in status.splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1]) / 1024
     return None
 
 

@@ -33,7 +33,7 @@ from desktop_rag.core.ingest import isolation
 from desktop_rag.core.models.embedder import create_embedder
 from desktop_rag.core.paths import AppPaths, resolve_paths
 
-from .common import HashingEmbedder, disk_bytes, peak_rss_mb, percentile, summary_ms
+from .common import HashingEmbedder, disk_bytes, peak_rss_mb, percentile, reader_peak_mb, summary_ms
 from .datasets import SHARED_DATA, cranfield, korquad
 
 PDFS = [
@@ -84,20 +84,6 @@ def make_folder(root: Path, n_files: int, seed: int = 11) -> dict[str, int]:
         (folder / f"file{n:05d}.{kind}").write_text(text, encoding="utf-8")
         counts[kind] += 1
     return counts
-
-
-def _reader_peak_mb() -> float:
-    """Peak RSS of the (still running, shared) reader process; Linux /proc, else 0."""
-    loader = isolation._Shared.loader
-    process = getattr(loader, "_process", None)
-    if process is None:
-        return 0.0
-    try:
-        status = Path(f"/proc/{process.pid}/status").read_text()
-    except OSError:
-        return 0.0
-    line = next((x for x in status.splitlines() if x.startswith("VmHWM:")), "VmHWM: 0 kB")
-    return int(line.split()[1]) / 1024
 
 
 def reader_overhead(rounds: int = 5) -> None:
@@ -179,7 +165,7 @@ def main() -> None:
     report = engine.index_folder(folder)
     seconds = time.perf_counter() - started
     rss_main = peak_rss_mb()
-    rss_reader = _reader_peak_mb()
+    rss_reader = reader_peak_mb()
     isolation._close_idle()
     chunks = engine.store.chunk_count()
     reasons = sorted({f"{Path(e.path).name}: {e.reason}" for e in report.errors})
